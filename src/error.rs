@@ -1,0 +1,117 @@
+//! The one error type of the safe core.
+//!
+//! Messages never contain secrets: transport errors are described by their
+//! kind and the server's address, never by request or response bodies.
+
+use std::fmt;
+
+use crate::response::Response;
+
+/// Everything that can go wrong with a call.
+///
+/// The C ABI maps each variant to one `DfxStatus` (see `ffi::status`).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument is unusable (for example empty where a value is required).
+    /// Nothing was sent.
+    InvalidArgument(String),
+    /// The base URL is malformed or not allowed (plain `http` off loopback).
+    InvalidUrl(String),
+    /// The API answered with a non-2xx status. The response is kept so the
+    /// caller can read the status, body and the API's error code and message.
+    Api(Box<Response>),
+    /// No connection could be made (refused, unreachable, DNS failure).
+    /// Nothing was sent.
+    Connect(String),
+    /// The call did not complete within the configured timeout.
+    Timeout(String),
+    /// The TLS handshake failed (certificate, protocol, or not a TLS server).
+    Tls(String),
+    /// A 2xx answer arrived whose body is not JSON.
+    Decode(String),
+    /// The response headers arrived but the body was cut short.
+    Truncated(String),
+    /// The connection closed after the request was (or may have been) sent
+    /// and before any response arrived.
+    ConnectionLost(String),
+    /// A redirect was refused: to another origin, a method-changing one, or
+    /// too many of them.
+    Redirect(String),
+    /// A token renewal may have reached the server, but no complete answer
+    /// came back: the one-time pair may already be consumed. `cause` is the
+    /// underlying timeout or transport error.
+    OutcomeUnknown(Box<Error>),
+    /// A blocking call was made from a thread that drives an async runtime
+    /// (one of dfx's own, or the caller's tokio runtime); it would deadlock.
+    WouldDeadlock,
+    /// The request was cancelled before it completed.
+    Cancelled,
+    /// Any other transport failure.
+    Transport(String),
+    /// A bug in dfx (for example a caught panic).
+    Internal(String),
+}
+
+impl Error {
+    /// The response of an [`Error::Api`] error.
+    pub fn response(&self) -> Option<&Response> {
+        match self {
+            Error::Api(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// Whether the request of a failed call may have reached the server.
+    /// False only when it certainly did not (bad arguments, refused
+    /// connection, TLS failure during the handshake).
+    pub(crate) fn may_have_been_sent(&self) -> bool {
+        matches!(
+            self,
+            Error::Timeout(_)
+                | Error::ConnectionLost(_)
+                | Error::Truncated(_)
+                | Error::Transport(_)
+        )
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
+            Error::InvalidUrl(m) => write!(f, "invalid URL: {m}"),
+            Error::Api(r) => {
+                write!(f, "the API answered HTTP {}", r.status())?;
+                if let Some(code) = r.error_code() {
+                    write!(f, " {code}")?;
+                }
+                if let Some(msg) = r.error_message() {
+                    write!(f, ": {msg}")?;
+                }
+                Ok(())
+            }
+            Error::Connect(m) => write!(f, "could not connect: {m}"),
+            Error::Timeout(m) => write!(f, "timed out: {m}"),
+            Error::Tls(m) => write!(f, "TLS failure: {m}"),
+            Error::Decode(m) => write!(f, "undecodable response: {m}"),
+            Error::Truncated(m) => write!(f, "truncated response: {m}"),
+            Error::ConnectionLost(m) => write!(f, "connection lost: {m}"),
+            Error::Redirect(m) => write!(f, "redirect refused: {m}"),
+            Error::OutcomeUnknown(cause) => write!(
+                f,
+                "outcome unknown: the renew request may have reached the server but no \
+                 complete answer came back ({cause}); the token pair may already be consumed"
+            ),
+            Error::WouldDeadlock => f.write_str(
+                "a blocking dfx call was made from a thread that drives an async runtime \
+                 (a dfx callback or a tokio task); it would deadlock",
+            ),
+            Error::Cancelled => f.write_str("the request was cancelled"),
+            Error::Transport(m) => write!(f, "transport error: {m}"),
+            Error::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,55 @@
+//! Argument checks shared by every export: NULL pointers, UTF-8, and
+//! out-parameters. Each returns a [`Failure`] naming the argument.
+
+use std::ffi::{c_char, CStr};
+
+use super::boundary::Failure;
+use super::status::{DFX_ERR_NULL_ARGUMENT, DFX_ERR_INVALID_UTF8};
+
+/// A handle argument, NULL-checked.
+///
+/// # Safety
+/// `ptr` is NULL or points to a live `T` created by dfx.
+pub(crate) unsafe fn handle<'a, T>(ptr: *const T, name: &str) -> Result<&'a T, Failure> {
+    ptr.as_ref()
+        .ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL")))
+}
+
+/// A required string argument: not NULL, valid UTF-8. Borrowed for the call.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that stays unchanged
+/// for the duration of the call.
+pub(crate) unsafe fn string<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Failure> {
+    optional_string(ptr, name)?
+        .ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL")))
+}
+
+/// An optional string argument: NULL is `None`; otherwise valid UTF-8.
+///
+/// # Safety
+/// As for [`string`].
+pub(crate) unsafe fn optional_string<'a>(ptr: *const c_char, name: &str) -> Result<Option<&'a str>, Failure> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    CStr::from_ptr(ptr).to_str().map(Some).map_err(|e| {
+        Failure::new(
+            DFX_ERR_INVALID_UTF8,
+            format!("argument `{name}` is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
+        )
+    })
+}
+
+/// An out-parameter: not NULL. It is set to NULL at once, so that it is NULL
+/// on every failure; the caller writes the result on success.
+///
+/// # Safety
+/// `ptr` is NULL or points to writable storage for one pointer.
+pub(crate) unsafe fn out<'a, T>(ptr: *mut *mut T, name: &str) -> Result<&'a mut *mut T, Failure> {
+    let slot = ptr
+        .as_mut()
+        .ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL")))?;
+    *slot = std::ptr::null_mut();
+    Ok(slot)
+}

@@ -1,0 +1,178 @@
+//! `DfxResponse`: an API answer handed to C, and its accessors.
+
+use std::ffi::{c_char, CStr, CString};
+use std::ptr;
+
+use serde_json::Value;
+use zeroize::Zeroize;
+
+use super::boundary::Failure;
+use crate::error::Error;
+use crate::response::Response;
+
+/// An answer from the API: HTTP status, JSON body, and for non-2xx answers
+/// the API's error code and message.
+///
+/// Opaque and immutable; owned by the caller, freed with
+/// dfx_response_free(). Accessors may be called from several threads at
+/// once. Every pointer an accessor returns lives exactly as long as the
+/// response: copy what you keep. Bodies carry tokens and are wiped when the
+/// response is freed.
+pub struct DfxResponse {
+    inner: Response,
+    body: CString,
+    /// Every top-level string field of the body, made C strings once.
+    strings: Vec<(String, CString)>,
+    error_code: Option<CString>,
+    error_message: Option<CString>,
+}
+
+fn c_string(text: &str) -> Option<CString> {
+    CString::new(text).ok()
+}
+
+fn wipe(s: &mut CString) {
+    std::mem::take(s).into_bytes().zeroize();
+}
+
+impl DfxResponse {
+    pub(crate) fn new(inner: Response) -> DfxResponse {
+        let strings = match inner.json() {
+            Value::Object(map) => map
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), c_string(v.as_str()?)?)))
+                .collect(),
+            _ => Vec::new(),
+        };
+        DfxResponse {
+            body: c_string(inner.body()).unwrap_or_default(),
+            strings,
+            error_code: inner.error_code().and_then(c_string),
+            error_message: inner.error_message().and_then(c_string),
+            inner,
+        }
+    }
+
+    fn into_raw(self) -> *mut DfxResponse {
+        Box::into_raw(Box::new(self))
+    }
+}
+
+impl Drop for DfxResponse {
+    fn drop(&mut self) {
+        wipe(&mut self.body);
+        for (_, value) in &mut self.strings {
+            wipe(value);
+        }
+    }
+}
+
+/// Hand a call's result to C: a response (2xx, or non-2xx with
+/// DFX_ERR_API) goes to `*out`; anything else leaves `*out` NULL.
+pub(crate) fn deliver(result: Result<Response, Error>, out: &mut *mut DfxResponse) -> Result<(), Failure> {
+    match result {
+        Ok(response) => {
+            *out = DfxResponse::new(response).into_raw();
+            Ok(())
+        }
+        Err(error @ Error::Api(_)) => {
+            let failure = Failure::new(super::status::DFX_ERR_API, error.to_string());
+            if let Error::Api(response) = error {
+                *out = DfxResponse::new(*response).into_raw();
+            }
+            Err(failure)
+        }
+        Err(error) => Err(Failure::from(error)),
+    }
+}
+
+fn opt_ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(ptr::null(), |s| s.as_ptr())
+}
+
+/// The HTTP status code of the answer (200, 401, …); 0 if `response` is NULL.
+/// Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_response_status(response: *const DfxResponse) -> u16 {
+    ffi_value!(0, {
+        response.as_ref().map_or(0, |r| r.inner.status())
+    })
+}
+
+/// The body as NUL-terminated UTF-8 JSON text: the server's bytes exactly
+/// when it sent JSON. A non-2xx answer without a JSON body gets a made-up
+/// error body, as the JavaScript client does:
+/// {"Code":"TOO_MANY_REQUESTS",…} for 429, {"Code":"SERVICE_UNAVAILABLE",…}
+/// for 503, {"Code":"UNSUPPORTED_RESPONSE_CONTENT_TYPE",…} otherwise.
+/// An empty 2xx body is "null".
+///
+/// Returns NULL only if `response` is NULL. The text is owned by the
+/// response and lives exactly as long as it. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_response_body(response: *const DfxResponse) -> *const c_char {
+    ffi_value!(ptr::null(), {
+        response.as_ref().map_or(ptr::null(), |r| r.body.as_ptr())
+    })
+}
+
+/// A top-level string field of the JSON body, e.g. "Token" or
+/// "RefreshToken" of a renew answer.
+///
+/// Returns NULL if `response` or `field` is NULL, `field` is not UTF-8, the
+/// body is not a JSON object, the field is missing or not a string (or
+/// holds a NUL character). The text is owned by the response and lives
+/// exactly as long as it. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_response_get_string(
+    response: *const DfxResponse,
+    field: *const c_char,
+) -> *const c_char {
+    ffi_value!(ptr::null(), {
+        let (Some(r), false) = (response.as_ref(), field.is_null()) else {
+            return ptr::null();
+        };
+        let Ok(field) = CStr::from_ptr(field).to_str() else {
+            return ptr::null();
+        };
+        r.strings
+            .iter()
+            .find(|(k, _)| k == field)
+            .map_or(ptr::null(), |(_, v)| v.as_ptr())
+    })
+}
+
+/// The API's error code of a non-2xx answer: the body's "Code" (or
+/// "errorCode" in the older error shape), e.g. "INVALID_REFRESH_TOKEN",
+/// "TOKEN_EXPIRED", "TOO_MANY_REQUESTS".
+///
+/// Returns NULL for a 2xx answer, when the body has no code, or if
+/// `response` is NULL. Lives as long as the response. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_response_error_code(response: *const DfxResponse) -> *const c_char {
+    ffi_value!(ptr::null(), {
+        response.as_ref().map_or(ptr::null(), |r| opt_ptr(&r.error_code))
+    })
+}
+
+/// The API's error message of a non-2xx answer: the body's "Message" (or
+/// "message").
+///
+/// Returns NULL for a 2xx answer, when the body has no message, or if
+/// `response` is NULL. Lives as long as the response. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_response_error_message(response: *const DfxResponse) -> *const c_char {
+    ffi_value!(ptr::null(), {
+        response.as_ref().map_or(ptr::null(), |r| opt_ptr(&r.error_message))
+    })
+}
+
+/// Free a response and wipe its body. NULL is a no-op. Every pointer
+/// obtained from its accessors becomes invalid. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_response_free(response: *mut DfxResponse) {
+    ffi_value!((), {
+        if !response.is_null() {
+            drop(Box::from_raw(response));
+        }
+    })
+}
