@@ -1,0 +1,151 @@
+//! The `/_sandbox/*` control plane: JSON over HTTP for C and Python tests.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::faults::Fault;
+use crate::reply::Reply;
+use crate::tokens::TokenKind;
+use crate::State;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct PairRequest {
+    #[serde(rename = "Type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    token_expires_in: Option<u64>,
+}
+
+/// `rest` is the path after `_sandbox/`.
+pub(crate) fn handle(
+    state: &State,
+    method: &str,
+    rest: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Reply {
+    match (method, rest) {
+        ("POST", "pairs") => pairs(state, body),
+        ("POST", "faults") => push_fault(state, body),
+        ("DELETE", "faults") => {
+            state.faults.clear();
+            ok()
+        }
+        ("GET", "requests") => {
+            let list: Vec<Value> = state.recorder.requests().iter().map(|r| r.to_json()).collect();
+            Reply::json(200, &Value::Array(list))
+        }
+        ("DELETE", "requests") => {
+            state.recorder.clear_requests();
+            ok()
+        }
+        ("GET", "stats") => Reply::json(200, &json!({ "Requests": state.recorder.counts() })),
+        ("GET", "login-code") => login_code(state, query),
+        ("POST", "reset") => {
+            state.reset();
+            ok()
+        }
+        (_, "pairs" | "faults" | "requests" | "stats" | "login-code" | "reset") => {
+            Reply::error(405, "METHOD_NOT_ALLOWED", "Method not allowed for this control endpoint")
+        }
+        _ => Reply::error(404, "NOT_FOUND", "No such control endpoint"),
+    }
+}
+
+fn ok() -> Reply {
+    Reply::json(200, &json!({ "ok": true }))
+}
+
+fn bad_request(message: &str) -> Reply {
+    Reply::error(400, "INVALID_REQUEST_BODY", message)
+}
+
+fn pairs(state: &State, body: &[u8]) -> Reply {
+    let req: PairRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        PairRequest { kind: None, token_expires_in: None }
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(r) => r,
+            Err(e) => return bad_request(&e.to_string()),
+        }
+    };
+    let kind = match req.kind.as_deref() {
+        None => TokenKind::Device,
+        Some(s) => match TokenKind::parse(s) {
+            Some(k) => k,
+            None => return bad_request("Type must be \"Device\" or \"User\""),
+        },
+    };
+    let ttl = Duration::from_secs(req.token_expires_in.unwrap_or(86400));
+    let (token, refresh) = state.create_pair(kind, ttl);
+    Reply::json(200, &json!({ "Token": token, "RefreshToken": refresh }))
+}
+
+fn push_fault(state: &State, body: &[u8]) -> Reply {
+    let fault: Fault = match serde_json::from_slice(body) {
+        Ok(f) => f,
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    if let Err(msg) = fault.validate() {
+        return bad_request(&msg);
+    }
+    state.faults.push(fault);
+    ok()
+}
+
+fn login_code(state: &State, query: Option<&str>) -> Reply {
+    let phone = query.and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "phone")
+            .map(|(_, v)| percent_decode(v))
+    });
+    let Some(phone) = phone else {
+        return Reply::error(400, "VALIDATION_ERROR", "query parameter phone is required");
+    };
+    match state.login_code(&phone) {
+        Some(code) => Reply::json(200, &json!({ "LoginCode": code })),
+        None => Reply::error(404, "NOT_FOUND", "No login code was issued for this phone number"),
+    }
+}
+
+/// Decodes `%XX` escapes. A literal `+` stays `+` (phone numbers), so both
+/// `phone=+15551234567` and `phone=%2B15551234567` work.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push(h * 16 + l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes() {
+        assert_eq!(percent_decode("%2B1555"), "+1555");
+        assert_eq!(percent_decode("+1555"), "+1555");
+        assert_eq!(percent_decode("a%2"), "a%2");
+        assert_eq!(percent_decode("a%zz"), "a%zz");
+        assert_eq!(percent_decode("%41"), "A");
+    }
+}

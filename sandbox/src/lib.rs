@@ -1,0 +1,277 @@
+//! `dfx-sandbox`: a loopback HTTP server that stands in for the NuraLogix
+//! DeepAffex Cloud API, so tests and app developers can work offline.
+//!
+//! ```no_run
+//! use dfx_sandbox::{Config, Sandbox, TokenKind};
+//! let sb = Sandbox::start(Config::default()).unwrap();
+//! let (token, refresh) = sb.create_pair(TokenKind::Device, 3600);
+//! // point the client at sb.url(), renew the pair, ...
+//! assert_eq!(sb.count("POST", "auths/renew"), 0);
+//! ```
+//!
+//! The server runs on its own thread with its own tokio runtime; it needs no
+//! ambient runtime and stops (joining its thread) when the [`Sandbox`] drops.
+//! See `README.md` for the control plane, the fault model and the semantics.
+
+mod api;
+mod control;
+mod faults;
+mod record;
+mod reply;
+mod server;
+mod tokens;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use faults::{Action, Fault, Phase};
+pub use record::RecordedRequest;
+pub use tokens::{TokenKind, REFRESH_TOKEN_TTL};
+
+/// Where to listen and which organizations exist.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to bind. Default `127.0.0.1`.
+    pub host: IpAddr,
+    /// Port to bind; 0 (the default) picks a free ephemeral port.
+    pub port: u16,
+    /// Organization identifiers the API knows (for `Identifier` fields).
+    /// Default `["dfxdemo"]`; an empty list also means `["dfxdemo"]`.
+    pub orgs: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            orgs: vec!["dfxdemo".to_owned()],
+        }
+    }
+}
+
+struct Org {
+    identifier: String,
+    id: String,
+}
+
+/// State shared by the server tasks and the [`Sandbox`] handle.
+pub(crate) struct State {
+    tokens: tokens::TokenStore,
+    faults: faults::FaultList,
+    recorder: record::Recorder,
+    login_codes: Mutex<HashMap<String, String>>,
+    orgs: Vec<Org>,
+    log: bool,
+    /// TCP connections accepted so far (keep-alive checks in client tests).
+    pub(crate) connections: std::sync::atomic::AtomicUsize,
+}
+
+impl State {
+    fn new(config: &Config, log: bool) -> State {
+        let mut idents: Vec<String> = config.orgs.clone();
+        if idents.is_empty() {
+            idents.push("dfxdemo".to_owned());
+        }
+        State {
+            connections: Default::default(),
+            tokens: Default::default(),
+            faults: Default::default(),
+            recorder: Default::default(),
+            login_codes: Mutex::new(HashMap::new()),
+            orgs: idents
+                .into_iter()
+                .map(|identifier| Org { identifier, id: tokens::random_uuid() })
+                .collect(),
+            log,
+        }
+    }
+
+    pub(crate) fn has_org(&self, identifier: &str) -> bool {
+        self.orgs.iter().any(|o| o.identifier == identifier)
+    }
+
+    /// New pairs belong to the first configured organization.
+    pub(crate) fn create_pair(&self, kind: TokenKind, ttl: Duration) -> (String, String) {
+        self.tokens.create_pair(kind, ttl, &self.orgs[0].id)
+    }
+
+    pub(crate) fn issue_login_code(&self, phone: &str) -> String {
+        let code = tokens::random_digits(6);
+        self.login_codes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(phone.to_owned(), code.clone());
+        code
+    }
+
+    pub(crate) fn login_code(&self, phone: &str) -> Option<String> {
+        self.login_codes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(phone)
+            .cloned()
+    }
+
+    /// Clears faults, recordings and counts; tokens and login codes stay.
+    pub(crate) fn reset(&self) {
+        self.faults.clear();
+        self.recorder.reset();
+    }
+}
+
+/// A running sandbox server. Dropping it stops the server and joins its thread.
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds synchronously, then serves on a thread of its own with a tokio
+    /// runtime of its own. Logs one line per API request to stderr only when
+    /// the environment variable `DFX_SANDBOX_LOG` is set (to anything but `0`).
+    pub fn start(config: Config) -> io::Result<Sandbox> {
+        let log = std::env::var_os("DFX_SANDBOX_LOG").is_some_and(|v| v != "0");
+        Sandbox::start_with_log(config, log)
+    }
+
+    /// Like [`Sandbox::start`], with request logging to stderr switched on or
+    /// off explicitly (method, path and status only; never tokens or bodies).
+    pub fn start_with_log(config: Config, log: bool) -> io::Result<Sandbox> {
+        let listener = std::net::TcpListener::bind(SocketAddr::new(config.host, config.port))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State::new(&config, log));
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
+        let thread_state = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("dfx-sandbox".to_owned())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("dfx-sandbox-worker")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let _ = ready_tx.send(Ok(()));
+                    server::serve(listener, thread_state, stop_rx).await;
+                });
+                // Open connections are cut here.
+                rt.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                return Err(e);
+            }
+            Err(_) => {
+                let _ = thread.join();
+                return Err(io::Error::other("dfx-sandbox server thread failed to start"));
+            }
+        }
+        Ok(Sandbox { addr, state, stop: Some(stop_tx), thread: Some(thread) })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://HOST:PORT`, no trailing slash (IPv6 hosts in brackets).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Issues a live `(Token, RefreshToken)` pair whose access token expires
+    /// after `ttl_secs` (0 = already expired; it can still be renewed).
+    pub fn create_pair(&self, kind: TokenKind, ttl_secs: u64) -> (String, String) {
+        self.state.create_pair(kind, Duration::from_secs(ttl_secs))
+    }
+
+    /// Appends a fault; faults are matched in push order.
+    pub fn push_fault(&self, fault: Fault) {
+        self.state.faults.push(fault);
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.state.faults.clear();
+    }
+
+    /// API requests (not `/_sandbox/*`), in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.recorder.requests()
+    }
+
+    /// Forgets the recorded requests (counts stay).
+    pub fn clear_requests(&self) {
+        self.state.recorder.clear_requests();
+    }
+
+    /// How many API requests arrived for `method` (case-insensitive) and
+    /// `path` (leading slash optional), e.g. `("POST", "auths/renew")`.
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        self.state.recorder.count(method, path)
+    }
+
+    /// How many TCP connections the server has accepted (control plane included).
+    pub fn connections(&self) -> usize {
+        self.state.connections.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The last login code issued for `phone` by `PATCH auths/users/code`.
+    pub fn login_code(&self, phone: &str) -> Option<String> {
+        self.state.login_code(phone)
+    }
+
+    /// Clears faults, recordings and counts (tokens stay), like
+    /// `POST /_sandbox/reset`.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+// Tests share a Sandbox across threads.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Sandbox>();
+};
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("addr", &self.addr).finish_non_exhaustive()
+    }
+}
