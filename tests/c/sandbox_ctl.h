@@ -1,0 +1,106 @@
+/*
+ * A tiny HTTP/1.1 client for the dfx-sandbox control plane (/_sandbox/...),
+ * used by the C tests to create token pairs and inject faults. Test-only:
+ * loopback, one request per connection, small bodies.
+ */
+#ifndef DFX_TEST_SANDBOX_CTL_H
+#define DFX_TEST_SANDBOX_CTL_H
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* The sandbox's base URL, from DFX_SANDBOX_URL ("http://127.0.0.1:PORT"). */
+static inline const char *sandbox_url(void) {
+    const char *url = getenv("DFX_SANDBOX_URL");
+    if (url == NULL || strncmp(url, "http://127.0.0.1:", 17) != 0) {
+        fprintf(stderr, "DFX_SANDBOX_URL must be http://127.0.0.1:PORT (start the sandbox first)\n");
+        exit(2);
+    }
+    return url;
+}
+
+static inline int sandbox_port(void) { return atoi(sandbox_url() + 17); }
+
+/* Send one request; return the response body (malloc'd, caller frees) or exit. */
+static inline char *sandbox_request(const char *method, const char *path, const char *body) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((unsigned short)sandbox_port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        perror("sandbox control connect");
+        exit(2);
+    }
+    char head[512];
+    size_t len = body ? strlen(body) : 0;
+    int n = snprintf(head, sizeof head,
+                     "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+                     method, path, len);
+    if (write(fd, head, (size_t)n) != n || (len && write(fd, body, len) != (ssize_t)len)) {
+        perror("sandbox control write");
+        exit(2);
+    }
+    size_t cap = 4096, used = 0;
+    char *buf = malloc(cap);
+    ssize_t got;
+    while ((got = read(fd, buf + used, cap - used - 1)) > 0) {
+        used += (size_t)got;
+        if (cap - used < 2) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    close(fd);
+    buf[used] = '\0';
+    if (strncmp(buf, "HTTP/1.1 2", 10) != 0) {
+        fprintf(stderr, "sandbox control %s %s failed: %.80s\n", method, path, buf);
+        exit(2);
+    }
+    char *start = strstr(buf, "\r\n\r\n");
+    char *out = strdup(start ? start + 4 : "");
+    free(buf);
+    return out;
+}
+
+/* Copy the string value of "key" out of a flat JSON object into dst. */
+static inline void json_string_field(const char *json, const char *key, char *dst, size_t cap) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *at = strstr(json, pattern);
+    if (at == NULL) {
+        fprintf(stderr, "no %s in %s\n", key, json);
+        exit(2);
+    }
+    at += strlen(pattern);
+    size_t i = 0;
+    while (at[i] && at[i] != '"' && i + 1 < cap) {
+        dst[i] = at[i];
+        i++;
+    }
+    dst[i] = '\0';
+}
+
+/* A live device token pair. Buffers of at least 2048 bytes. */
+static inline void sandbox_pair(char *token, char *refresh) {
+    char *body = sandbox_request("POST", "/_sandbox/pairs", "{\"Type\":\"Device\"}");
+    json_string_field(body, "Token", token, 2048);
+    json_string_field(body, "RefreshToken", refresh, 2048);
+    free(body);
+}
+
+/* Inject a fault (JSON as documented in sandbox/README.md). */
+static inline void sandbox_fault(const char *fault_json) {
+    free(sandbox_request("POST", "/_sandbox/faults", fault_json));
+}
+
+static inline void sandbox_reset(void) { free(sandbox_request("POST", "/_sandbox/reset", "{}")); }
+
+#endif
