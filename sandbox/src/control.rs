@@ -44,11 +44,12 @@ pub(crate) fn handle(
         }
         ("GET", "stats") => Reply::json(200, &json!({ "Requests": state.recorder.counts() })),
         ("GET", "login-code") => login_code(state, query),
+        ("GET", "seed") => Reply::json(200, &state.directory.seed_json()),
         ("POST", "reset") => {
             state.reset();
             ok()
         }
-        (_, "pairs" | "faults" | "requests" | "stats" | "login-code" | "reset") => {
+        (_, "pairs" | "faults" | "requests" | "stats" | "login-code" | "seed" | "reset") => {
             Reply::error(405, "METHOD_NOT_ALLOWED", "Method not allowed for this control endpoint")
         }
         _ => Reply::error(404, "NOT_FOUND", "No such control endpoint"),
@@ -114,7 +115,7 @@ fn login_code(state: &State, query: Option<&str>) -> Reply {
 
 /// Decodes `%XX` escapes. A literal `+` stays `+` (phone numbers), so both
 /// `phone=+15551234567` and `phone=%2B15551234567` work.
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

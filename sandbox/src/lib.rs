@@ -9,17 +9,28 @@
 //! assert_eq!(sb.count("POST", "auths/renew"), 0);
 //! ```
 //!
+//! Seed data: organization [`SANDBOX_ORG_IDENTIFIER`] (`dfxdemo`, ID
+//! [`SANDBOX_ORG_ID`]), licence [`SANDBOX_LICENSE_KEY`] with
+//! [`SANDBOX_LICENSE_SEATS`] seats, user [`SANDBOX_USER_EMAIL`] /
+//! [`SANDBOX_USER_PASSWORD`] with phone [`SANDBOX_USER_PHONE`].
+//!
 //! The server runs on its own thread with its own tokio runtime; it needs no
 //! ambient runtime and stops (joining its thread) when the [`Sandbox`] drops.
 //! See `README.md` for the control plane, the fault model and the semantics.
 
 mod api;
+mod auths;
 mod control;
+mod directory;
 mod faults;
+mod general;
+mod orgs;
 mod record;
 mod reply;
+mod seed;
 mod server;
 mod tokens;
+mod users;
 
 use std::collections::HashMap;
 use std::io;
@@ -30,18 +41,30 @@ use std::time::Duration;
 
 pub use faults::{Action, Fault, Phase};
 pub use record::RecordedRequest;
+pub use seed::{
+    LicenseConfig, UserConfig, SANDBOX_LICENSE_KEY, SANDBOX_LICENSE_SEATS, SANDBOX_ORG_ID,
+    SANDBOX_ORG_IDENTIFIER, SANDBOX_USER_EMAIL, SANDBOX_USER_PASSWORD, SANDBOX_USER_PHONE,
+};
 pub use tokens::{TokenKind, REFRESH_TOKEN_TTL};
 
-/// Where to listen and which organizations exist.
+/// Where to listen, which organizations exist, and their licences and users.
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Address to bind. Default `127.0.0.1`.
     pub host: IpAddr,
     /// Port to bind; 0 (the default) picks a free ephemeral port.
     pub port: u16,
-    /// Organization identifiers the API knows (for `Identifier` fields).
-    /// Default `["dfxdemo"]`; an empty list also means `["dfxdemo"]`.
+    /// Organization identifiers the API knows (for `Identifier` / `OrgKey`
+    /// fields). Default `["dfxdemo"]`; an empty list also means `["dfxdemo"]`.
+    /// Organizations named by `licenses` or `users` are added after these.
+    /// The first one owns the pairs of [`Sandbox::create_pair`].
     pub orgs: Vec<String>,
+    /// Licence keys `POST organizations/licenses` accepts. Default: the seed
+    /// licence ([`SANDBOX_LICENSE_KEY`], `dfxdemo`, 1000 seats).
+    pub licenses: Vec<LicenseConfig>,
+    /// Users who can log in. Default: the seed user ([`SANDBOX_USER_EMAIL`] /
+    /// [`SANDBOX_USER_PASSWORD`], phone [`SANDBOX_USER_PHONE`], `dfxdemo`).
+    pub users: Vec<UserConfig>,
 }
 
 impl Default for Config {
@@ -49,14 +72,18 @@ impl Default for Config {
         Config {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
-            orgs: vec!["dfxdemo".to_owned()],
+            orgs: vec![SANDBOX_ORG_IDENTIFIER.to_owned()],
+            licenses: vec![LicenseConfig::default()],
+            users: vec![UserConfig::default()],
         }
     }
 }
 
-struct Org {
-    identifier: String,
-    id: String,
+/// A login code issued by `PATCH auths/users/code`.
+struct LoginCode {
+    code: String,
+    /// Identifier of the organization it was requested for.
+    org: String,
 }
 
 /// State shared by the server tasks and the [`Sandbox`] handle.
@@ -64,8 +91,9 @@ pub(crate) struct State {
     tokens: tokens::TokenStore,
     faults: faults::FaultList,
     recorder: record::Recorder,
-    login_codes: Mutex<HashMap<String, String>>,
-    orgs: Vec<Org>,
+    /// Phone number → the last code issued for it.
+    login_codes: Mutex<HashMap<String, LoginCode>>,
+    directory: directory::Directory,
     log: bool,
     /// TCP connections accepted so far (keep-alive checks in client tests).
     pub(crate) connections: std::sync::atomic::AtomicUsize,
@@ -73,51 +101,55 @@ pub(crate) struct State {
 
 impl State {
     fn new(config: &Config, log: bool) -> State {
-        let mut idents: Vec<String> = config.orgs.clone();
-        if idents.is_empty() {
-            idents.push("dfxdemo".to_owned());
-        }
         State {
             connections: Default::default(),
             tokens: Default::default(),
             faults: Default::default(),
             recorder: Default::default(),
             login_codes: Mutex::new(HashMap::new()),
-            orgs: idents
-                .into_iter()
-                .map(|identifier| Org { identifier, id: tokens::random_uuid() })
-                .collect(),
+            directory: directory::Directory::new(&config.orgs, &config.licenses, &config.users),
             log,
         }
     }
 
     pub(crate) fn has_org(&self, identifier: &str) -> bool {
-        self.orgs.iter().any(|o| o.identifier == identifier)
+        self.directory.org(identifier).is_some()
     }
 
     /// New pairs belong to the first configured organization.
     pub(crate) fn create_pair(&self, kind: TokenKind, ttl: Duration) -> (String, String) {
-        self.tokens.create_pair(kind, ttl, &self.orgs[0].id)
+        self.tokens.create_pair(kind, ttl, &self.directory.first_org().id)
     }
 
-    pub(crate) fn issue_login_code(&self, phone: &str) -> String {
+    /// A new 6-digit code for `phone`, replacing any earlier one.
+    pub(crate) fn issue_login_code(&self, phone: &str, org: &str) -> String {
         let code = tokens::random_digits(6);
-        self.login_codes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(phone.to_owned(), code.clone());
+        self.lock_codes()
+            .insert(phone.to_owned(), LoginCode { code: code.clone(), org: org.to_owned() });
         code
     }
 
     pub(crate) fn login_code(&self, phone: &str) -> Option<String> {
-        self.login_codes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(phone)
-            .cloned()
+        self.lock_codes().get(phone).map(|c| c.code.clone())
     }
 
-    /// Clears faults, recordings and counts; tokens and login codes stay.
+    /// Consumes the code of `phone` if it is `code` and was issued for `org`.
+    pub(crate) fn take_login_code(&self, phone: &str, org: &str, code: &str) -> bool {
+        let mut codes = self.lock_codes();
+        match codes.get(phone) {
+            Some(c) if c.code == code && c.org == org => {
+                codes.remove(phone);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn lock_codes(&self) -> std::sync::MutexGuard<'_, HashMap<String, LoginCode>> {
+        self.login_codes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Clears faults, recordings and counts; tokens, seats and login codes stay.
     pub(crate) fn reset(&self) {
         self.faults.clear();
         self.recorder.reset();
@@ -241,12 +273,18 @@ impl Sandbox {
         self.state.connections.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// The last login code issued for `phone` by `PATCH auths/users/code`.
+    /// The last login code issued for `phone` by `PATCH auths/users/code`,
+    /// until `POST users/auth/code` uses it.
     pub fn login_code(&self, phone: &str) -> Option<String> {
         self.state.login_code(phone)
     }
 
-    /// Clears faults, recordings and counts (tokens stay), like
+    /// Seats in use of the licence with this key (`None`: no such licence).
+    pub fn seats_used(&self, license_key: &str) -> Option<u32> {
+        self.state.directory.seats_used(license_key)
+    }
+
+    /// Clears faults, recordings and counts (tokens, seats and login codes stay), like
     /// `POST /_sandbox/reset`.
     pub fn reset(&self) {
         self.state.reset();

@@ -16,7 +16,8 @@ Options:
   --host IP           address to listen on (default 127.0.0.1)
   --port N            port to listen on; 0 picks a free one (default 0)
   --org IDENTIFIER    an organization identifier the API knows; repeatable
-                      (default: dfxdemo)
+                      (default: dfxdemo). dfxdemo, home of the seed licence
+                      and user, is always there too
   --port-file PATH    write the port number to PATH once listening
                       (atomically, via a temporary file and rename);
                       the file is removed again on a clean shutdown
@@ -24,7 +25,8 @@ Options:
 
 On start it prints one line, `dfx-sandbox listening on http://HOST:PORT`,
 then logs one line per API request to stderr. SIGINT or SIGTERM stop it
-(exit status 0). The control plane is under /_sandbox/ (see README.md).
+(exit status 0). The control plane is under /_sandbox/ (see README.md);
+GET /_sandbox/seed shows the seed licence key and user.
 ";
 
 struct Args {

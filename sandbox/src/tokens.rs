@@ -87,15 +87,45 @@ fn unix_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// The `Type` claim. [`TokenKind`] is the public subset a test can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    Device,
+    User,
+    /// From `POST auths/generateToken`; has no refresh token.
+    Child,
+}
+
+impl Class {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Class::Device => "Device",
+            Class::User => "User",
+            Class::Child => "Child",
+        }
+    }
+}
+
+impl From<TokenKind> for Class {
+    fn from(k: TokenKind) -> Class {
+        match k {
+            TokenKind::Device => Class::Device,
+            TokenKind::User => Class::User,
+        }
+    }
+}
+
 /// The claims that survive a renew unchanged.
 #[derive(Clone, Debug)]
-struct Identity {
-    id: String,
-    organization_id: String,
-    kind: TokenKind,
-    device_id: String,
-    role_id: String,
-    session_gen: u64,
+pub(crate) struct Identity {
+    pub id: String,
+    pub organization_id: String,
+    pub class: Class,
+    /// `None`: no `DeviceID` claim (a view-only user token from
+    /// `organizations/auth`).
+    pub device_id: Option<String>,
+    pub role_id: String,
+    pub session_gen: u64,
 }
 
 struct Record {
@@ -103,11 +133,34 @@ struct Record {
     /// Lifetime of the access token; a renewed token gets the same.
     ttl: Duration,
     expires: SystemTime,
-    refresh_token: String,
-    refresh_expires: SystemTime,
+    iat: u64,
+    exp: u64,
+    /// The refresh token and its expiry; `None` for child tokens.
+    refresh: Option<(String, SystemTime)>,
 }
 
-/// Why a renew was refused (all map to 401 `INVALID_REFRESH_TOKEN`).
+impl Record {
+    /// The claims as `GET auth` answers them.
+    fn claims(&self) -> serde_json::Value {
+        let id = &self.identity;
+        serde_json::json!({
+            "ActiveLicense": true,
+            "DeviceID": id.device_id.as_deref().unwrap_or(""),
+            "ID": id.id,
+            "OrganizationID": id.organization_id,
+            "Region": "sandbox",
+            "RemainingMeasurement": null,
+            "RoleID": id.role_id,
+            "SessionGen": id.session_gen,
+            "Type": id.class.as_str(),
+            "exp": self.exp,
+            "iat": self.iat,
+            "iss": "dfx-sandbox",
+        })
+    }
+}
+
+/// Why a renew (or generateToken) was refused (all map to 401 `INVALID_REFRESH_TOKEN`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RenewError {
     UnknownToken,
@@ -119,7 +172,7 @@ impl RenewError {
     pub(crate) fn message(self) -> &'static str {
         match self {
             RenewError::UnknownToken => {
-                "The token was not issued by this server or has already been renewed"
+                "The token was not issued by this server, was revoked or has already been renewed"
             }
             RenewError::Mismatch => "The refresh token does not belong to this token or was already used",
             RenewError::RefreshExpired => "The refresh token has expired",
@@ -127,11 +180,14 @@ impl RenewError {
     }
 }
 
-/// Why a bearer token was refused (401 `INVALID_TOKEN`).
+/// Why a bearer token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum BearerError {
+    /// 401 `INVALID_TOKEN`: not issued here, revoked, renewed or malformed.
     Unknown,
+    /// 401 `TOKEN_EXPIRED`.
     Expired,
+    /// A live token of the wrong type.
     NotDevice,
 }
 
@@ -145,15 +201,17 @@ impl BearerError {
     }
 }
 
-/// Every live token pair. Renewed pairs are removed, so both halves of an old
-/// pair are dead afterwards.
+/// Every live token. Renewed pairs are removed, so both halves of an old
+/// pair are dead afterwards; decommissioning a device removes every token
+/// carrying its DeviceID.
 #[derive(Default)]
 pub(crate) struct TokenStore {
     live: Mutex<HashMap<String, Record>>,
 }
 
 impl TokenStore {
-    /// Issues a fresh pair with a new identity in `organization_id`.
+    /// Issues a fresh pair with a new random identity in `organization_id`
+    /// (the control plane's pairs).
     pub(crate) fn create_pair(
         &self,
         kind: TokenKind,
@@ -163,13 +221,19 @@ impl TokenStore {
         let identity = Identity {
             id: random_uuid(),
             organization_id: organization_id.to_owned(),
-            kind,
-            device_id: random_uuid(),
+            class: kind.into(),
+            device_id: Some(random_uuid()),
             role_id: random_uuid(),
             session_gen: 1,
         };
-        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        issue(&mut live, identity, ttl, REFRESH_TOKEN_TTL)
+        self.issue_pair(identity, ttl, REFRESH_TOKEN_TTL)
+    }
+
+    /// Issues a pair for `identity`.
+    pub(crate) fn issue_pair(&self, identity: Identity, ttl: Duration, refresh_ttl: Duration) -> (String, String) {
+        let mut live = self.lock();
+        let (token, refresh) = issue(&mut live, identity, ttl, Some(refresh_ttl));
+        (token, refresh.expect("asked for a refresh token"))
     }
 
     /// Exchanges a live pair for a new one. The check and the consumption
@@ -181,74 +245,120 @@ impl TokenStore {
         refresh_token: &str,
         refresh_ttl: Option<Duration>,
     ) -> Result<(String, String), RenewError> {
-        let now = SystemTime::now();
-        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        let rec = live.get(token).ok_or(RenewError::UnknownToken)?;
-        if rec.refresh_token != refresh_token {
-            return Err(RenewError::Mismatch);
-        }
-        if rec.refresh_expires <= now {
-            return Err(RenewError::RefreshExpired);
-        }
+        let mut live = self.lock();
+        check_pair(&live, token, refresh_token)?;
         let rec = live.remove(token).expect("present under the same lock");
         let refresh_ttl = refresh_ttl
             .map(|t| t.min(REFRESH_TOKEN_TTL))
             .unwrap_or(REFRESH_TOKEN_TTL);
-        Ok(issue(&mut live, rec.identity, rec.ttl, refresh_ttl))
+        let (t, r) = issue(&mut live, rec.identity, rec.ttl, Some(refresh_ttl));
+        Ok((t, r.expect("asked for a refresh token")))
+    }
+
+    /// Issues a child token (no refresh token, lifetime `ttl`) with the
+    /// claims of a live pair, which stays live.
+    pub(crate) fn child(&self, token: &str, refresh_token: &str, ttl: Duration) -> Result<String, RenewError> {
+        let mut live = self.lock();
+        check_pair(&live, token, refresh_token)?;
+        let identity = Identity { class: Class::Child, ..live[token].identity.clone() };
+        Ok(issue(&mut live, identity, ttl, None).0)
+    }
+
+    /// The identity behind a live, unexpired token.
+    pub(crate) fn bearer(&self, token: &str) -> Result<Identity, BearerError> {
+        let live = self.lock();
+        live_record(&live, token).map(|r| r.identity.clone())
     }
 
     /// Checks that `token` is a live, unexpired device token.
     pub(crate) fn check_device_bearer(&self, token: &str) -> Result<(), BearerError> {
-        let live = self.live.lock().unwrap_or_else(|e| e.into_inner());
-        let rec = live.get(token).ok_or(BearerError::Unknown)?;
-        if rec.expires <= SystemTime::now() {
-            return Err(BearerError::Expired);
+        match self.bearer(token)?.class {
+            Class::Device => Ok(()),
+            _ => Err(BearerError::NotDevice),
         }
-        if rec.identity.kind != TokenKind::Device {
-            return Err(BearerError::NotDevice);
-        }
-        Ok(())
+    }
+
+    /// The claims of a live, unexpired token.
+    pub(crate) fn claims(&self, token: &str) -> Result<serde_json::Value, BearerError> {
+        let live = self.lock();
+        live_record(&live, token).map(Record::claims)
+    }
+
+    /// Checks that `token` is a live, unexpired device token, then removes
+    /// every token carrying its DeviceID (renewed device tokens, user and
+    /// child tokens bound to it), all under one lock. Returns the DeviceID.
+    pub(crate) fn decommission(&self, token: &str) -> Result<String, BearerError> {
+        let mut live = self.lock();
+        let rec = live_record(&live, token)?;
+        let device_id = match (rec.identity.class, &rec.identity.device_id) {
+            (Class::Device, Some(d)) => d.clone(),
+            _ => return Err(BearerError::NotDevice),
+        };
+        live.retain(|_, r| r.identity.device_id.as_deref() != Some(device_id.as_str()));
+        Ok(device_id)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Record>> {
+        self.live.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
+fn live_record<'a>(live: &'a HashMap<String, Record>, token: &str) -> Result<&'a Record, BearerError> {
+    let rec = live.get(token).ok_or(BearerError::Unknown)?;
+    if rec.expires <= SystemTime::now() {
+        return Err(BearerError::Expired);
+    }
+    Ok(rec)
+}
+
+/// `token` is live (expired or not) and `refresh_token` is its unexpired
+/// refresh token.
+fn check_pair(live: &HashMap<String, Record>, token: &str, refresh_token: &str) -> Result<(), RenewError> {
+    let rec = live.get(token).ok_or(RenewError::UnknownToken)?;
+    match &rec.refresh {
+        Some((r, _)) if r == refresh_token => {}
+        _ => return Err(RenewError::Mismatch),
+    }
+    match &rec.refresh {
+        Some((_, expires)) if *expires > SystemTime::now() => Ok(()),
+        _ => Err(RenewError::RefreshExpired),
+    }
+}
+
+/// Issues an access token and, when `refresh_ttl` is given, its refresh token.
 fn issue(
     live: &mut HashMap<String, Record>,
     identity: Identity,
     ttl: Duration,
-    refresh_ttl: Duration,
-) -> (String, String) {
+    refresh_ttl: Option<Duration>,
+) -> (String, Option<String>) {
     let ttl = ttl.min(MAX_TTL);
     let now = SystemTime::now();
     let iat = unix_secs(now);
-    let payload = serde_json::json!({
+    let exp = iat + ttl.as_secs();
+    let mut payload = serde_json::json!({
         "ID": identity.id,
         "OrganizationID": identity.organization_id,
-        "Type": identity.kind.as_str(),
-        "DeviceID": identity.device_id,
+        "Type": identity.class.as_str(),
         "RoleID": identity.role_id,
         "SessionGen": identity.session_gen,
         "Region": "sandbox",
         "iss": "dfx-sandbox",
         "iat": iat,
-        "exp": iat + ttl.as_secs(),
+        "exp": exp,
         "jti": random_b64(12),
     });
+    if let Some(d) = &identity.device_id {
+        payload["DeviceID"] = serde_json::Value::String(d.clone());
+    }
     let token = format!(
         "{}.{}.{}",
         URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
         URL_SAFE_NO_PAD.encode(payload.to_string()),
         random_b64(32)
     );
-    let refresh_token = random_b64(48);
-    live.insert(
-        token.clone(),
-        Record {
-            identity,
-            ttl,
-            expires: now + ttl,
-            refresh_token: refresh_token.clone(),
-            refresh_expires: now + refresh_ttl.min(MAX_TTL),
-        },
-    );
+    let refresh = refresh_ttl.map(|rt| (random_b64(48), now + rt.min(MAX_TTL)));
+    let refresh_token = refresh.as_ref().map(|(r, _)| r.clone());
+    live.insert(token.clone(), Record { identity, ttl, expires: now + ttl, iat, exp, refresh });
     (token, refresh_token)
 }

@@ -185,10 +185,12 @@ fn login_code_and_reset_link() {
     let body = json!({"Email": "a@b.c", "Identifier": "acme"});
     let ok = format!("Bearer {device}");
     assert_eq!(patch("/auths/users/reset", &[("Authorization", &ok)], body.clone()).status, 200);
-    for bad in [format!("Bearer {user}"), format!("Bearer {expired}"), "Bearer".into(), "Bearer nope".into(), device.clone()] {
+    for bad in [format!("Bearer {user}"), "Bearer".into(), "Bearer nope".into(), device.clone()] {
         let resp = patch("/auths/users/reset", &[("Authorization", &bad)], body.clone());
         assert_eq!((resp.status, resp.code()), (401, "INVALID_TOKEN".into()));
     }
+    let resp = patch("/auths/users/reset", &[("Authorization", &format!("Bearer {expired}"))], body.clone());
+    assert_eq!((resp.status, resp.code()), (401, "TOKEN_EXPIRED".into()));
     assert_eq!(sb.count("PATCH", "auths/users/reset"), 10);
 }
 

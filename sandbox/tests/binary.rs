@@ -40,6 +40,18 @@ fn prints_listening_line_writes_port_file_and_exits_0_on_sigterm() {
     assert_eq!(common::renew(addr, &token, &refresh).complete().status, 200);
     let body = br#"{"PhoneNumber":"1","Identifier":"acme"}"#;
     assert_eq!(common::send(addr, "PATCH", "/auths/users/code", &[], body).complete().status, 200);
+    // The seed organization is there next to --org acme.
+    let seed = common::send(addr, "GET", "/_sandbox/seed", &[], b"").complete().json();
+    assert_eq!(seed["Organization"], "dfxdemo");
+    let reg = serde_json::json!({"Key": seed["LicenseKey"], "DeviceTypeID": "LINUX", "Name": "n",
+                                 "Identifier": seed["Organization"], "Version": "1"});
+    let device = common::post_json(addr, "/organizations/licenses", &reg).complete().json();
+    let device_token = device["Token"].as_str().unwrap().to_owned();
+    let bearer = format!("Bearer {device_token}");
+    assert_eq!(common::send(addr, "GET", "/auth", &[("Authorization", &bearer)], b"").complete().status, 200);
+    let login = serde_json::json!({"Email": seed["Email"], "Password": seed["Password"]}).to_string();
+    let resp = common::send(addr, "POST", "/users/auth", &[("Authorization", &bearer)], login.as_bytes()).complete();
+    assert_eq!(resp.status, 200);
 
     let st = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(st.success());
@@ -48,7 +60,11 @@ fn prints_listening_line_writes_port_file_and_exits_0_on_sigterm() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("POST /auths/renew -> 200"), "{stderr}");
     assert!(stderr.contains("PATCH /auths/users/code -> 200"), "{stderr}");
-    assert!(!stderr.contains(&token) && !stderr.contains(&refresh), "no secrets in the log");
+    assert!(stderr.contains("POST /organizations/licenses -> 200"), "{stderr}");
+    assert!(stderr.contains("GET /auth -> 200"), "{stderr}");
+    for secret in [&token, &refresh, &device_token, "sandbox-password", "DFX-SANDBOX-LICENSE"] {
+        assert!(!stderr.contains(secret), "no secrets in the log");
+    }
     assert!(!port_file.exists(), "port file removed on shutdown");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,0 +1,138 @@
+//! The Auths group: renew, child tokens, login codes, reset requests and an
+//! organization's SSO credentials.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::api::{
+    answer, bearer_error, bearer_token, check_device_auth, forbidden, object_body, optional_str,
+    org_not_found, require_bearer, required_str, validation_error,
+};
+use crate::control::percent_decode;
+use crate::record::RecordedRequest;
+use crate::reply::Reply;
+use crate::tokens::{Class, RenewError};
+use crate::State;
+
+/// Lifetime of child tokens from `auths/generateToken`, unless `expiryInSec`
+/// asks for less.
+pub(crate) const CHILD_TOKEN_TTL: Duration = Duration::from_secs(3600);
+
+fn invalid_refresh(e: RenewError) -> Reply {
+    Reply::error(401, "INVALID_REFRESH_TOKEN", e.message())
+}
+
+fn success() -> Reply {
+    Reply::json(200, &json!({ "success": true }))
+}
+
+/// `POST auths/renew` `{Token, RefreshToken, RefreshTokenExpiresIn?}`.
+/// The Authorization header is ignored.
+pub(crate) fn renew(state: &State, req: &RecordedRequest) -> Reply {
+    answer(|| {
+        let body = object_body(&req.body)?;
+        let token = required_str(&body, "Token")?;
+        let refresh = required_str(&body, "RefreshToken")?;
+        // Honoured only when it is a positive integer; it can only shorten.
+        let refresh_ttl = body
+            .get("RefreshTokenExpiresIn")
+            .and_then(Value::as_u64)
+            .filter(|&s| s > 0)
+            .map(Duration::from_secs);
+        let (t, r) = state.tokens.renew(token, refresh, refresh_ttl).map_err(invalid_refresh)?;
+        Ok(Reply::json(200, &json!({ "Token": t, "RefreshToken": r })))
+    })
+}
+
+/// `POST auths/generateToken` `{Token, RefreshToken, expiryInSec?}` → a
+/// child token with the pair's claims; the pair is not consumed. An
+/// Authorization header, when present, must carry a live token.
+pub(crate) fn generate_token(state: &State, req: &RecordedRequest) -> Reply {
+    answer(|| {
+        if let Some(token) = bearer_token(req)? {
+            state.tokens.bearer(token).map_err(bearer_error)?;
+        }
+        let body = object_body(&req.body)?;
+        let token = required_str(&body, "Token")?;
+        let refresh = required_str(&body, "RefreshToken")?;
+        // The Python client's `expiryInSec`; it can only shorten.
+        let ttl = body
+            .get("expiryInSec")
+            .and_then(Value::as_u64)
+            .filter(|&s| s > 0)
+            .map_or(CHILD_TOKEN_TTL, |s| Duration::from_secs(s).min(CHILD_TOKEN_TTL));
+        let child = state.tokens.child(token, refresh, ttl).map_err(invalid_refresh)?;
+        Ok(Reply::json(200, &json!({ "Token": child })))
+    })
+}
+
+/// `PATCH auths/users/code` `{PhoneNumber, Identifier}`.
+pub(crate) fn request_login_code(state: &State, req: &RecordedRequest) -> Reply {
+    answer(|| {
+        check_device_auth(state, req)?;
+        let body = object_body(&req.body)?;
+        let phone = required_str(&body, "PhoneNumber")?;
+        let org = required_str(&body, "Identifier")?;
+        if !state.has_org(org) {
+            return Err(org_not_found());
+        }
+        state.issue_login_code(phone, org);
+        Ok(success())
+    })
+}
+
+/// `PATCH auths/users/reset` `{Email, Identifier}`.
+pub(crate) fn request_reset_link(state: &State, req: &RecordedRequest) -> Reply {
+    answer(|| {
+        check_device_auth(state, req)?;
+        let body = object_body(&req.body)?;
+        required_str(&body, "Email")?;
+        let org = required_str(&body, "Identifier")?;
+        if !state.has_org(org) {
+            return Err(org_not_found());
+        }
+        Ok(success())
+    })
+}
+
+/// `PATCH auths/users/reset/mobile` `{Email?, PhoneNumber?}`: at least one
+/// must be a non-empty string.
+pub(crate) fn send_reset_mobile(state: &State, req: &RecordedRequest) -> Reply {
+    answer(|| {
+        check_device_auth(state, req)?;
+        let body = object_body(&req.body)?;
+        let email = optional_str(&body, "Email")?.unwrap_or_default();
+        let phone = optional_str(&body, "PhoneNumber")?.unwrap_or_default();
+        if email.is_empty() && phone.is_empty() {
+            return Err(validation_error("Email or PhoneNumber is required"));
+        }
+        Ok(success())
+    })
+}
+
+/// `GET auths/organization/credentials/{orgId}`, user token required.
+/// `raw_org_id` is the path segment as sent.
+pub(crate) fn org_credentials(state: &State, req: &RecordedRequest, raw_org_id: &str) -> Reply {
+    answer(|| {
+        let who = require_bearer(state, req)?;
+        if who.class != Class::User {
+            return Err(forbidden("This endpoint needs a user token"));
+        }
+        let org_id = percent_decode(raw_org_id);
+        let org = state.directory.org_by_id(&org_id).ok_or_else(|| {
+            Reply::error(404, "ORGANIZATION_NOT_FOUND", "No organization has this OrganizationID")
+        })?;
+        Ok(Reply::json(
+            200,
+            &json!({
+                "orgName": org.identifier,
+                "logoURL": "",
+                "userPoolId": format!("sandbox_{}", org.identifier),
+                "nativeAuthEnabled": false,
+                "cognitoDomainUrl": "",
+                "identityProviders": [],
+            }),
+        ))
+    })
+}

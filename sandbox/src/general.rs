@@ -1,0 +1,36 @@
+//! The General group: API status and token verification.
+
+use serde_json::json;
+
+use crate::api::{answer, bearer_error, bearer_token};
+use crate::record::RecordedRequest;
+use crate::reply::Reply;
+use crate::State;
+
+/// `GET status`, no auth.
+pub(crate) fn status() -> Reply {
+    Reply::json(
+        200,
+        &json!({
+            "StatusID": "ACTIVE",
+            "Version": env!("CARGO_PKG_VERSION"),
+            "Region": "sandbox",
+            "AllowAnonymous": false,
+        }),
+    )
+}
+
+/// `GET auth`, `Bearer <token>` of any type → its decoded claims.
+pub(crate) fn verify_token(state: &State, req: &RecordedRequest) -> Reply {
+    answer(|| {
+        let Some(token) = bearer_token(req)? else {
+            return Err(Reply::error(
+                401,
+                "INVALID_TOKEN",
+                "This endpoint needs an Authorization: Bearer <token> header",
+            ));
+        };
+        let claims = state.tokens.claims(token).map_err(bearer_error)?;
+        Ok(Reply::json(200, &claims))
+    })
+}
