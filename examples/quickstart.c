@@ -1,12 +1,21 @@
 /*
- * dfx quickstart: renew a token pair, request a login code, request a
- * password-reset link, and handle every outcome by its status code.
+ * dfx quickstart: the whole token lifecycle, handling every outcome by its
+ * status code.
  *
- *   quickstart BASE_URL TOKEN REFRESH_TOKEN [PHONE] [ORG_IDENTIFIER] [EMAIL]
+ *   quickstart BASE_URL LICENSE_KEY [ORG_IDENTIFIER] [PHONE] [SESSION_FILE]
  *
- * `make quickstart` builds dfx, starts the local dfx-sandbox, creates a live
- * token pair on it and runs this program. Against the real cloud, pass
- * https://api.deepaffex.ai and a pair from your own registration.
+ * 1. load the session from SESSION_FILE if it holds a device pair, else
+ *    register the license (device token pair);
+ * 2. persist every change of the session to SESSION_FILE through the
+ *    session listener, before the call that changed it returns;
+ * 3. renew the device pair, verify the token;
+ * 4. request a login code by SMS, read it from standard input, log in with
+ *    it (user token pair), renew the user pair;
+ * 5. request a password-reset link, then unregister the license.
+ *
+ * `make quickstart` builds dfx, starts the local dfx-sandbox, and feeds
+ * this program the login code the sandbox "sent". Against the real cloud:
+ * quickstart https://api.deepaffex.ai YOUR-LICENSE-KEY YOUR-ORG +1...
  */
 #include <dfx.h>
 
@@ -17,79 +26,153 @@
 /* Print the outcome of one call; return 1 if it succeeded. */
 static int report(const char *what, DfxStatus status, const DfxResponse *response) {
     if (status == DFX_OK) {
-        printf("%s: HTTP %u\n", what, dfx_response_status(response));
+        printf("%-28s HTTP %u\n", what, dfx_response_status(response));
         return 1;
     }
     if (status == DFX_ERR_API) {
         /* The API said no: the answer is there to read. */
         const char *code = dfx_response_error_code(response);
         const char *message = dfx_response_error_message(response);
-        printf("%s: the API answered HTTP %u, code %s: %s\n", what, dfx_response_status(response),
-               code ? code : "(none)", message ? message : "(no message)");
+        printf("%-28s the API answered HTTP %u, %s: %s\n", what, dfx_response_status(response),
+               code ? code : "(no code)", message ? message : "(no message)");
     } else if (status == DFX_ERR_OUTCOME_UNKNOWN) {
-        /* The renew may have consumed the pair: keep the old one, but be
-         * ready to register or log in again. */
-        printf("%s: outcome unknown (%s)\n", what, dfx_last_error_message());
+        /* The renew may have consumed the pair; the session keeps the old
+         * one. Try once more later; if it is refused, register again. */
+        printf("%-28s outcome unknown: %s\n", what, dfx_last_error_message());
     } else {
-        /* Never reached the API or no usable answer: no response object. */
-        printf("%s: %s: %s\n", what, dfx_status_name(status), dfx_last_error_message());
+        /* No usable answer, and no response object. */
+        printf("%-28s %s: %s\n", what, dfx_status_name(status), dfx_last_error_message());
     }
     return 0;
 }
 
+/* The session listener: write the new session to the file atomically
+ * (temporary file + rename), so a crash never leaves half a session. */
+static void persist_session(void *user_data, const char *session_json) {
+    const char *path = (const char *)user_data;
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL || fputs(session_json, f) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+        perror("persisting the session");
+        return;
+    }
+    printf("  (session saved to %s)\n", path);
+}
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (f == NULL) return NULL;
+    static char buf[16384];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
+
+static int has_field(DfxClient *client, DfxSessionField field) {
+    char *value = NULL;
+    int set = dfx_session_get(client, field, &value) == DFX_OK && value[0] != '\0';
+    dfx_string_free(value);
+    return set;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 4) {
-        fprintf(stderr, "usage: %s BASE_URL TOKEN REFRESH_TOKEN [PHONE] [ORG] [EMAIL]\n", argv[0]);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s BASE_URL LICENSE_KEY [ORG] [PHONE] [SESSION_FILE]\n", argv[0]);
         return 2;
     }
+    const char *base_url = argv[1], *license = argv[2];
+    const char *org = argc > 3 ? argv[3] : "dfxdemo";
     const char *phone = argc > 4 ? argv[4] : "+15555550100";
-    const char *org = argc > 5 ? argv[5] : "dfxdemo";
-    const char *email = argc > 6 ? argv[6] : "developer@example.com";
+    const char *session_file = argc > 5 ? argv[5] : "dfx-session.json";
 
     printf("dfx %s (header %s)\n", dfx_version(), DFX_VERSION_STRING);
     DfxClient *client = NULL;
-    DfxStatus status = dfx_client_new(argv[1], &client);
-    if (status != DFX_OK) {
-        fprintf(stderr, "dfx_client_new: %s: %s\n", dfx_status_name(status), dfx_last_error_message());
+    DfxStatus st = dfx_client_new(base_url, &client);
+    if (st != DFX_OK) {
+        fprintf(stderr, "dfx_client_new: %s: %s\n", dfx_status_name(st), dfx_last_error_message());
         return 1;
     }
     dfx_client_set_timeout_ms(client, 10000);
 
+    /* 1. A saved session, if any. */
+    const char *saved = read_file(session_file);
+    if (saved != NULL && dfx_session_from_json(client, saved) == DFX_OK)
+        printf("loaded the session from %s\n", session_file);
+    dfx_client_set_session_listener(client, persist_session, (void *)session_file);
+
     int ok = 1;
-    DfxResponse *response = NULL;
+    DfxResponse *r = NULL;
+    int64_t exp = 0;
+    st = dfx_general_status(client, &r);
+    ok &= report("status", st, r);
+    if (st == DFX_OK) printf("  StatusID %s\n", dfx_response_get_string(r, "StatusID"));
+    dfx_response_free(r);
 
-    /* 1. Renew. The old pair is dead once this succeeds: a real app stores
-     * the new pair before doing anything else with it. */
-    status = dfx_auth_renew(client, argv[2], argv[3], &response);
-    ok &= report("renew", status, response);
-    if (status == DFX_OK) {
-        /* Tokens are secrets: show their size, not their text. */
-        printf("  new Token: %zu chars, new RefreshToken: %zu chars\n",
-               strlen(dfx_response_get_string(response, "Token")),
-               strlen(dfx_response_get_string(response, "RefreshToken")));
+    /* 2. Register the license unless the session already has a device. */
+    if (!has_field(client, DFX_SESSION_DEVICE_TOKEN)) {
+        st = dfx_organization_register_license(client, license, "LINUX", "dfx quickstart", org, "1.0", &r);
+        ok &= report("register license", st, r);
+        if (st == DFX_OK) printf("  DeviceID %s\n", dfx_response_get_string(r, "DeviceID"));
+        dfx_response_free(r);
+        if (st != DFX_OK) goto done;
     }
-    dfx_response_free(response);
 
-    /* 2. The same pair again: it was consumed, so the API refuses it. */
-    status = dfx_auth_renew(client, argv[2], argv[3], &response);
-    report("renew the old pair again (expected to fail)", status, response);
-    dfx_response_free(response);
+    /* 3. Renew the device pair: the listener saved the new pair before this returns. */
+    if (dfx_session_token_expiry(client, DFX_TOKEN_DEVICE, &exp) == DFX_OK)
+        printf("  the device token expires at %lld (Unix time)\n", (long long)exp);
+    st = dfx_session_renew(client, DFX_TOKEN_DEVICE, &r);
+    ok &= report("renew device pair", st, r);
+    dfx_response_free(r);
 
-    /* 3. Request a login code by SMS. */
-    status = dfx_auth_request_login_code(client, phone, org, &response);
-    ok &= report("request login code", status, response);
-    dfx_response_free(response);
+    st = dfx_general_verify_token(client, NULL, &r);
+    ok &= report("verify token", st, r);
+    if (st == DFX_OK) printf("  Type %s, DeviceID %s\n", dfx_response_get_string(r, "Type"),
+                             dfx_response_get_string(r, "DeviceID"));
+    dfx_response_free(r);
 
-    /* 4. Request a password-reset link by e-mail. */
-    status = dfx_auth_request_reset_password_link(client, email, org, &response);
-    ok &= report("request reset password link", status, response);
-    dfx_response_free(response);
+    /* 4. Log a user in with a phone code. */
+    st = dfx_auth_request_login_code(client, phone, org, &r);
+    ok &= report("request login code", st, r);
+    dfx_response_free(r);
+    if (st == DFX_OK) {
+        char code[64] = "";
+        printf("  login code sent to %s; enter it: ", phone);
+        fflush(stdout);
+        if (fgets(code, sizeof code, stdin) != NULL) {
+            code[strcspn(code, "\r\n")] = '\0';
+            printf("\n");
+            st = dfx_user_login_with_phone_code(client, code, phone, org, &r);
+            ok &= report("login with phone code", st, r);
+            dfx_response_free(r);
+            if (st == DFX_OK) {
+                st = dfx_session_renew(client, DFX_TOKEN_USER, &r);
+                ok &= report("renew user pair", st, r);
+                dfx_response_free(r);
+            }
+        } else {
+            ok = 0;
+            printf("\n  no code read\n");
+        }
+    }
 
-    /* 5. An unknown organization: an API error with a code. */
-    status = dfx_auth_request_login_code(client, phone, "no-such-org", &response);
-    report("request login code for an unknown org (expected to fail)", status, response);
-    dfx_response_free(response);
+    /* A wrong code: the API refuses, with a code to act on. */
+    st = dfx_user_login_with_phone_code(client, "000000", phone, org, &r);
+    report("login with a wrong code", st, r);
+    dfx_response_free(r);
 
+    /* 5. A reset link, then unregister (the device part of the session is cleared). */
+    st = dfx_auth_request_reset_password_link(client, "developer@example.com", org, &r);
+    ok &= report("request reset password link", st, r);
+    dfx_response_free(r);
+
+    st = dfx_organization_unregister_license(client, &r);
+    ok &= report("unregister license", st, r);
+    dfx_response_free(r);
+
+done:
     dfx_client_free(client);
+    printf(ok ? "quickstart: every step succeeded\n" : "quickstart: some steps failed\n");
     return ok ? 0 : 1;
 }

@@ -53,6 +53,11 @@ typedef struct DfxClient DfxClient;
 typedef struct DfxResponse DfxResponse;
 
 /**
+ * One field of the session. The JSON keys are the JavaScript client's.
+ */
+typedef struct SessionField SessionField;
+
+/**
  * The result of every fallible dfx call: `DFX_OK` (0) or one of the
  * `DFX_ERR_*` constants. A fixed-width integer, not a C enum, so that new
  * values can be appended without changing the ABI. Name a value with
@@ -60,6 +65,76 @@ typedef struct DfxResponse DfxResponse;
  * happened in words.
  */
 typedef int32_t DfxStatus;
+
+/**
+ * Names a field of the session: one of the DFX_SESSION_* constants.
+ * An integer, validated on every call (another value is
+ * DFX_ERR_INVALID_ARGUMENT).
+ */
+typedef int32_t DfxSessionField;
+
+/**
+ * Called with the whole new session as JSON (the keys of
+ * dfx_session_to_json()) after every change of the session.
+ *
+ * `session_json` is valid only during the call (copy it; it is wiped
+ * afterwards). `user_data` is the pointer given to
+ * dfx_client_set_session_listener().
+ */
+typedef void (*DfxSessionListener)(void *user_data, const char *session_json);
+
+/**
+ * Which token pair: DFX_TOKEN_DEVICE or DFX_TOKEN_USER. An integer,
+ * validated on every call.
+ */
+typedef int32_t DfxTokenKind;
+
+
+
+/**
+ * The device token (from registering a license). JSON key "deviceToken".
+ */
+#define DFX_SESSION_DEVICE_TOKEN 0
+
+/**
+ * The device's one-time refresh token. JSON key "deviceRefreshToken".
+ */
+#define DFX_SESSION_DEVICE_REFRESH_TOKEN 1
+
+/**
+ * The user token (from a login). JSON key "userToken".
+ */
+#define DFX_SESSION_USER_TOKEN 2
+
+/**
+ * The user's one-time refresh token. JSON key "userRefreshToken".
+ */
+#define DFX_SESSION_USER_REFRESH_TOKEN 3
+
+/**
+ * The device id (from registering a license). JSON key "deviceId".
+ */
+#define DFX_SESSION_DEVICE_ID 4
+
+/**
+ * The user id (from registering a license). JSON key "userId".
+ */
+#define DFX_SESSION_USER_ID 5
+
+/**
+ * The role id (from registering a license). JSON key "roleId".
+ */
+#define DFX_SESSION_ROLE_ID 6
+
+/**
+ * The device pair (DFX_SESSION_DEVICE_TOKEN + DFX_SESSION_DEVICE_REFRESH_TOKEN).
+ */
+#define DFX_TOKEN_DEVICE 0
+
+/**
+ * The user pair (DFX_SESSION_USER_TOKEN + DFX_SESSION_USER_REFRESH_TOKEN).
+ */
+#define DFX_TOKEN_USER 1
 
 /**
  * Success: a 2xx answer with a decodable JSON body.
@@ -204,10 +279,154 @@ void dfx_client_free(DfxClient *client);
 DfxStatus dfx_client_set_timeout_ms(DfxClient *client, uint64_t ms);
 
 /**
+ * Read one session field. On DFX_OK `*out_value` is a new NUL-terminated
+ * copy ("" when the field is unset), owned by the caller: free it with
+ * dfx_string_free(), which wipes it. On failure `*out_value` is NULL.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT (`field`
+ * is not a DFX_SESSION_* value).
+ * Thread safety: safe while other threads use the client; may be called
+ * from a session listener. Since 0.1.0.
+ */
+DfxStatus dfx_session_get(DfxClient *client, DfxSessionField field, char **out_value);
+
+/**
+ * Set one session field; NULL or "" clears it. The value is copied. If
+ * it changes the session, the listener is called before this returns.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`); DFX_ERR_INVALID_UTF8;
+ * DFX_ERR_INVALID_ARGUMENT (`field` out of range);
+ * DFX_ERR_WOULD_DEADLOCK (called from this client's session listener).
+ * Thread safety: safe while other threads use the client. Since 0.1.0.
+ */
+DfxStatus dfx_session_set(DfxClient *client, DfxSessionField field, const char *value);
+
+/**
+ * The whole session as a JSON object with the JavaScript client's keys,
+ * every key present ("" when unset): {"deviceToken","deviceRefreshToken",
+ * "userToken","userRefreshToken","deviceId","userId","roleId"}. It holds
+ * secrets: store it as you would a password.
+ *
+ * On DFX_OK `*out_json` is a new string owned by the caller; free it with
+ * dfx_string_free(). On failure it is NULL.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT.
+ * Thread safety: safe while other threads use the client; may be called
+ * from a session listener. Since 0.1.0.
+ */
+DfxStatus dfx_session_to_json(DfxClient *client, char **out_json);
+
+/**
+ * Replace the whole session with one exported by dfx_session_to_json()
+ * (or by the JavaScript client: its study and measurement keys are
+ * ignored). Missing keys and null clear their field. All or nothing: on
+ * any error the session is unchanged. The listener is called if the
+ * session changed.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8;
+ * DFX_ERR_INVALID_ARGUMENT (not JSON, not an object, an unknown key, a
+ * value that is not a string or null); DFX_ERR_WOULD_DEADLOCK (from this
+ * client's session listener).
+ * Thread safety: safe while other threads use the client. Since 0.1.0.
+ */
+DfxStatus dfx_session_from_json(DfxClient *client, const char *json);
+
+/**
+ * Install the session listener (NULL `listener` removes it).
+ *
+ * The listener is called after every change of the session — register,
+ * logins, renews, unregister, dfx_session_set(), dfx_session_from_json()
+ * — with the new session as JSON, **before the call that changed it
+ * returns**, so the app can persist a new token pair before it uses it.
+ * Changes are announced one at a time, in the order they happened, never
+ * concurrently for one client.
+ *
+ * Which thread: the thread whose call changed the session.
+ * What it may call: dfx_session_get(), dfx_session_to_json(), and calls
+ * that do not change the session (e.g. dfx_general_status()). Calls that
+ * would change this client's session (set, from_json, renew, register,
+ * logins, unregister, set_session_listener) return DFX_ERR_WOULD_DEADLOCK.
+ * It must not free the client. `user_data` must stay valid, and be usable
+ * from any thread, until the listener is replaced or the client freed.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`);
+ * DFX_ERR_WOULD_DEADLOCK (called from the listener). Since 0.1.0.
+ */
+DfxStatus dfx_client_set_session_listener(DfxClient *client,
+                                          DfxSessionListener listener,
+                                          void *user_data);
+
+/**
+ * Renew the session's stored pair of `kind` (DFX_TOKEN_DEVICE or
+ * DFX_TOKEN_USER) — POST auths/renew with that pair, bearer the token
+ * being renewed — and store the new pair (listener called) before
+ * returning.
+ *
+ * Single flight: while a renew of `kind` is under way on this client,
+ * other callers on any thread wait for it and each get their own copy of
+ * its response; exactly one request reaches the server and the listener
+ * sees the new pair once.
+ *
+ * Ownership of `*out_response` as for dfx_auth_renew().
+ * Returns DFX_OK (new pair stored); DFX_ERR_API (refused: e.g. 401 for a
+ * dead pair; the session is unchanged); DFX_ERR_OUTCOME_UNKNOWN (the
+ * request may have reached the server but its answer was lost; the session
+ * keeps the old pair, which may be dead, and the listener is not called;
+ * never retried); DFX_ERR_INVALID_ARGUMENT (`kind` invalid, or no stored
+ * pair of that kind); DFX_ERR_CONNECT; DFX_ERR_TLS; DFX_ERR_DECODE;
+ * DFX_ERR_REDIRECT; DFX_ERR_CANCELLED (the renew it waited for was
+ * abandoned); DFX_ERR_NULL_ARGUMENT; DFX_ERR_WOULD_DEADLOCK (from a
+ * listener or an internal thread); DFX_ERR_INTERNAL.
+ * Thread safety: designed to be called from many threads at once.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_session_renew(DfxClient *client, DfxTokenKind kind, DfxResponse **out_response);
+
+/**
+ * When the session's stored token of `kind` expires: its JWT `exp` claim
+ * in Unix seconds, written to `*out_exp`. The signature is not checked
+ * (a client cannot); this only reads the claim.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT (`kind`
+ * invalid, no stored token, not JWT-shaped, no numeric `exp`).
+ * Thread safety: safe from any thread. Since 0.1.0.
+ */
+DfxStatus dfx_session_token_expiry(DfxClient *client, DfxTokenKind kind, int64_t *out_exp);
+
+/**
+ * The `exp` claim (Unix seconds) of any JWT-shaped token, written to
+ * `*out_exp`. No signature check.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8;
+ * DFX_ERR_INVALID_ARGUMENT (not JWT-shaped, no numeric `exp`).
+ * Thread safety: safe from any thread. Since 0.1.0.
+ */
+DfxStatus dfx_token_expiry(const char *token, int64_t *out_exp);
+
+/**
+ * Opt in to automatic renewal: before any call that sends a stored token
+ * (device or user), if that token expires within `seconds_before_expiry`
+ * seconds and its refresh token is stored, the pair is renewed first —
+ * single flight, exactly as dfx_session_renew() — and the call uses the
+ * new token. If that renew fails, the call fails with the renew's status
+ * (e.g. DFX_ERR_OUTCOME_UNKNOWN) and sends nothing. 0 turns it off (the
+ * default).
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT.
+ * Thread safety: safe while other threads use the client. Since 0.1.0.
+ */
+DfxStatus dfx_client_set_auto_renew(DfxClient *client, uint32_t seconds_before_expiry);
+
+/**
  * Exchange a token pair for a new one: POST auths/renew with
  * {"Token","RefreshToken"} and `Authorization: Bearer <token>`.
  * The old pair is dead once the server has answered; store the new pair
  * (dfx_response_get_string(r, "Token") and "RefreshToken") before using it.
+ *
+ * Session: if the pair equals the session's stored device or user pair,
+ * the session stores the new pair (listener called) before this returns;
+ * on any failure it keeps the old pair. For single-flight renewal of a
+ * stored pair use dfx_session_renew().
  *
  * `token`, `refresh_token`: the pair, non-empty UTF-8; copied before
  * anything is sent. On DFX_OK or DFX_ERR_API, `*out_response` is a new
@@ -222,7 +441,8 @@ DfxStatus dfx_client_set_timeout_ms(DfxClient *client, uint64_t ms);
  * sent; the pair is intact); DFX_ERR_TLS; DFX_ERR_DECODE (2xx, body not
  * JSON); DFX_ERR_REDIRECT; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8;
  * DFX_ERR_INVALID_ARGUMENT (empty string); DFX_ERR_WOULD_DEADLOCK (called
- * from a dfx internal thread); DFX_ERR_INTERNAL.
+ * from a dfx internal thread or this client's session listener);
+ * DFX_ERR_INTERNAL.
  * Thread safety: safe to call concurrently on one client. Blocks the
  * calling thread until the answer or the timeout. Since 0.1.0.
  */
@@ -234,7 +454,8 @@ DfxStatus dfx_auth_renew(DfxClient *client,
 /**
  * Ask the API to send a one-time login code by SMS: PATCH auths/users/code
  * with {"PhoneNumber","Identifier"}. (The JavaScript client sends this to
- * auths/renew by mistake; dfx does not.) No Authorization header is sent.
+ * auths/renew by mistake; dfx does not.)
+ * Bearer: the session's device token (none if unset). Session: unchanged.
  *
  * `phone_number`: e.g. "+15555550100"; `org_identifier`: the
  * organization's identifier; both non-empty UTF-8. Ownership of
@@ -256,7 +477,8 @@ DfxStatus dfx_auth_request_login_code(DfxClient *client,
 
 /**
  * Ask the API to e-mail a password-reset link: PATCH auths/users/reset
- * with {"Email","Identifier"}. No Authorization header is sent.
+ * with {"Email","Identifier"}.
+ * Bearer: the session's device token (none if unset). Session: unchanged.
  *
  * `email`, `org_identifier`: non-empty UTF-8. Ownership of
  * `*out_response` and the statuses returned as for
@@ -268,6 +490,199 @@ DfxStatus dfx_auth_request_reset_password_link(DfxClient *client,
                                                const char *email,
                                                const char *org_identifier,
                                                DfxResponse **out_response);
+
+/**
+ * Send a password reset to a mobile phone: PATCH auths/users/reset/mobile
+ * with {"Email"} and/or {"PhoneNumber"} (each sent only when given).
+ * Bearer: the session's device token (none if unset). Session: unchanged.
+ *
+ * `email`, `phone_number`: UTF-8 or NULL; at least one non-empty.
+ * Ownership of `*out_response` and the statuses returned as for
+ * dfx_auth_request_login_code().
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_auth_send_reset_mobile(DfxClient *client,
+                                     const char *email,
+                                     const char *phone_number,
+                                     DfxResponse **out_response);
+
+/**
+ * Generate a child token from a live pair: POST auths/generateToken with
+ * {"Token","RefreshToken"}; the answer's "Token" is the child token. The
+ * pair is not consumed.
+ * Bearer: the session's device token (none if unset). Session: unchanged.
+ *
+ * Ownership of `*out_response` and the statuses returned as for
+ * dfx_auth_request_login_code().
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_auth_generate_token(DfxClient *client,
+                                  const char *token,
+                                  const char *refresh_token,
+                                  DfxResponse **out_response);
+
+/**
+ * An organization's SSO client credentials: GET
+ * auths/organization/credentials/{org_id} (`org_id` percent-encoded), answer
+ * {"orgName","logoURL","userPoolId","nativeAuthEnabled","cognitoDomainUrl",
+ * "identityProviders"}.
+ * Bearer: the session's user token. Session: unchanged.
+ *
+ * Ownership of `*out_response` and the statuses returned as for
+ * dfx_auth_request_login_code().
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_auth_get_org_client_credentials(DfxClient *client,
+                                              const char *org_id,
+                                              DfxResponse **out_response);
+
+/**
+ * Register a license: POST organizations/licenses with {"Key",
+ * "DeviceTypeID","Name","Identifier","Version"}; the answer carries
+ * "DeviceID", "Token", "RefreshToken", "RoleID", "UserID". Consumes a
+ * license seat.
+ *
+ * Bearer: none. Session: on DFX_OK stores DFX_SESSION_DEVICE_TOKEN,
+ * DFX_SESSION_DEVICE_REFRESH_TOKEN, DFX_SESSION_DEVICE_ID,
+ * DFX_SESSION_ROLE_ID and DFX_SESSION_USER_ID (listener called) before
+ * returning; the user pair is left as it is.
+ *
+ * `device_type_id`: "IPHONE", "IPAD", "DARWIN", "ANDROID_PHONE", "WINDOWS",
+ * "WIN32", "WINDOWS_TABLET", "LINUX" or "DEBIAN". All arguments non-empty
+ * UTF-8. Ownership of `*out_response` as for dfx_auth_renew().
+ *
+ * Returns DFX_OK; DFX_ERR_API (e.g. 404 LICENSE_NOT_FOUND); DFX_ERR_DECODE
+ * (2xx without a token pair; the session is unchanged); DFX_ERR_CONNECT;
+ * DFX_ERR_TIMEOUT; DFX_ERR_TLS; DFX_ERR_TRUNCATED; DFX_ERR_CONNECTION_LOST;
+ * DFX_ERR_REDIRECT; DFX_ERR_TRANSPORT; DFX_ERR_NULL_ARGUMENT;
+ * DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_WOULD_DEADLOCK
+ * (internal thread or this client's session listener); DFX_ERR_INTERNAL.
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_organization_register_license(DfxClient *client,
+                                            const char *license_key,
+                                            const char *device_type_id,
+                                            const char *name,
+                                            const char *identifier,
+                                            const char *version,
+                                            DfxResponse **out_response);
+
+/**
+ * Unregister this device's license: DELETE organizations/licenses. Frees
+ * the seat; the device's tokens stop working.
+ *
+ * Bearer: the session's **device** token (the JavaScript client sends the
+ * user token, a defect). Session: on DFX_OK clears
+ * DFX_SESSION_DEVICE_TOKEN, DFX_SESSION_DEVICE_REFRESH_TOKEN,
+ * DFX_SESSION_DEVICE_ID, DFX_SESSION_ROLE_ID and DFX_SESSION_USER_ID
+ * (listener called); the user pair is left as it is.
+ *
+ * Ownership of `*out_response` and the statuses returned as for
+ * dfx_organization_register_license() (but no DFX_ERR_DECODE for a
+ * missing pair: the answer is `{}` or empty).
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_organization_unregister_license(DfxClient *client, DfxResponse **out_response);
+
+/**
+ * Log a user in to an organization: POST organizations/auth with
+ * {"Email","Password","Identifier"} and "MFAToken" when given. The user
+ * pair it returns is view-only (it cannot take measurements; use
+ * dfx_user_login() for that).
+ *
+ * Bearer: none. Session: on DFX_OK stores DFX_SESSION_USER_TOKEN and
+ * DFX_SESSION_USER_REFRESH_TOKEN (listener called) before returning.
+ *
+ * `mfa_token`: NULL or "" unless the account uses two-factor
+ * authentication. Ownership of `*out_response` and the statuses returned
+ * as for dfx_organization_register_license() (e.g. 401
+ * INVALID_CREDENTIALS as DFX_ERR_API).
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_organization_login(DfxClient *client,
+                                 const char *email,
+                                 const char *password,
+                                 const char *identifier,
+                                 const char *mfa_token,
+                                 DfxResponse **out_response);
+
+/**
+ * Log a user in on this device: POST users/auth with {"Email","Password"}
+ * and "MFAToken" when given. The user pair can take measurements.
+ *
+ * Bearer: the session's device token (register a license first).
+ * Session: on DFX_OK stores DFX_SESSION_USER_TOKEN and
+ * DFX_SESSION_USER_REFRESH_TOKEN (listener called) before returning.
+ *
+ * `mfa_token`: NULL or "" unless the account uses two-factor
+ * authentication. Ownership of `*out_response` and the statuses returned
+ * as for dfx_organization_register_license().
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_user_login(DfxClient *client,
+                         const char *email,
+                         const char *password,
+                         const char *mfa_token,
+                         DfxResponse **out_response);
+
+/**
+ * Log in with the code dfx_auth_request_login_code() had sent by SMS:
+ * POST users/auth/code with {"LoginCode","PhoneNumber","OrgKey"}
+ * (LoginCode sent as a JSON string, which keeps leading zeros).
+ *
+ * Bearer: none. Session: on DFX_OK stores DFX_SESSION_USER_TOKEN and
+ * DFX_SESSION_USER_REFRESH_TOKEN (listener called) before returning.
+ *
+ * `org_key`: the organization's identifier. All arguments non-empty UTF-8.
+ * Ownership of `*out_response` and the statuses returned as for
+ * dfx_organization_register_license() (e.g. 401 INVALID_LOGIN_CODE as
+ * DFX_ERR_API).
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_user_login_with_phone_code(DfxClient *client,
+                                         const char *login_code,
+                                         const char *phone_number,
+                                         const char *org_key,
+                                         DfxResponse **out_response);
+
+/**
+ * Verify a token and read its claims: GET auth. The answer carries
+ * "ActiveLicense", "DeviceID", "ID", "OrganizationID", "Region",
+ * "RoleID", "Type", "exp", … (ActiveLicense false: register again).
+ *
+ * Bearer: `token`; if `token` is NULL, the session's user token when set,
+ * else its device token. Session: unchanged.
+ *
+ * Ownership of `*out_response` as for dfx_auth_renew(). Returns DFX_OK;
+ * DFX_ERR_API (e.g. 401 TOKEN_EXPIRED or INVALID_TOKEN);
+ * DFX_ERR_INVALID_ARGUMENT (`token` is ""); and the transport and argument
+ * statuses listed for dfx_auth_request_login_code().
+ * Thread safety: safe to call concurrently on one client; blocks.
+ * Since 0.1.0.
+ */
+DfxStatus dfx_general_verify_token(DfxClient *client,
+                                   const char *token,
+                                   DfxResponse **out_response);
+
+/**
+ * The API's status: GET status. The answer carries "StatusID" ("ACTIVE"
+ * when usable, or "MAINTENANCE", "ERROR", "LATENCY"), "Version",
+ * "Region".
+ *
+ * Bearer: none. Session: unchanged. Ownership of `*out_response` and the
+ * statuses returned as for dfx_auth_request_login_code().
+ * Thread safety: safe to call concurrently on one client, and from a
+ * session listener; blocks. Since 0.1.0.
+ */
+DfxStatus dfx_general_status(DfxClient *client, DfxResponse **out_response);
 
 /**
  * The HTTP status code of the answer (200, 401, …); 0 if `response` is NULL.
@@ -323,6 +738,13 @@ const char *dfx_response_error_message(const DfxResponse *response);
  * obtained from its accessors becomes invalid. Since 0.1.0.
  */
 void dfx_response_free(DfxResponse *response);
+
+/**
+ * Wipe and free a string dfx handed out (dfx_session_get(),
+ * dfx_session_to_json()). NULL is a no-op. Never pass a string from any
+ * other source, and never free one twice. Since 0.1.0.
+ */
+void dfx_string_free(char *string);
 
 /**
  * The name of a status constant, e.g. "DFX_OK" or "DFX_ERR_API";

@@ -24,25 +24,27 @@ suite() {
 
 set -e
 cargo build -p dfx -p dfx-sandbox
-make --no-print-directory build/test_failures build/test_failures-static build/test_threads \
+make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session \
     build/quickstart build/quickstart-cxx
 set +e
 
 export LD_LIBRARY_PATH=$PWD/target/debug
 sb=scripts/with-sandbox.sh
-quickstart_pair='pair=$(python3 scripts/sandbox-pair.py)'
+quickstart=scripts/run-quickstart.sh
 
 suite "rust: cargo test (core, C ABI from Rust, header, sandbox)" cargo test --workspace
 suite "c: failure paths (shared libdfx.so)" $sb build/test_failures
 suite "c: failure paths (static libdfx.a)" $sb build/test_failures-static
 suite "c: 8 threads x 50 renews" $sb build/test_threads
-suite "c: quickstart example" $sb bash -c "$quickstart_pair; build/quickstart \"\$DFX_SANDBOX_URL\" \$pair"
-suite "c++: quickstart compiled as C++" $sb bash -c "$quickstart_pair; build/quickstart-cxx \"\$DFX_SANDBOX_URL\" \$pair"
-suite "c: failure paths under valgrind memcheck" $sb valgrind --quiet --leak-check=full \
-    --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-    --error-exitcode=99 build/test_failures
+suite "c: session lifecycle, listener, single flight, outcome unknown" $sb build/test_session
+suite "c: quickstart example" $sb $quickstart build/quickstart
+suite "c++: quickstart compiled as C++" $sb $quickstart build/quickstart-cxx
+memcheck="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    --show-leak-kinds=definite,indirect --error-exitcode=99"
+suite "c: failure paths under valgrind memcheck" $sb $memcheck build/test_failures
+suite "c: session under valgrind memcheck" $sb env DFX_TEST_HOLD_MS=3000 $memcheck build/test_session
 suite "python: ctypes tests" $sb python3 -m unittest -v tests/python/test_ctypes.py
-suite "python: quickstart example" $sb bash -c "$quickstart_pair; python3 examples/quickstart.py \"\$DFX_SANDBOX_URL\" \$pair"
+suite "python: quickstart example" $sb $quickstart python3 examples/quickstart.py
 
 echo
 for f in "${failures[@]}"; do echo "failed suite: $f"; done

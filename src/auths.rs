@@ -3,12 +3,11 @@
 use reqwest::Method;
 use serde::Serialize;
 
-use crate::client::Client;
+use crate::client::{Bearer, Client};
 use crate::error::Error;
 use crate::response::Response;
-use crate::runtime;
-use crate::secret::WipedBytes;
-use crate::transport::Auth;
+use crate::session::TokenKind;
+use crate::wire::{path_segment, required};
 
 /// The Auths calls of a [`Client`]: `client.auths().renew(..)`.
 pub struct Auths<'a> {
@@ -17,7 +16,7 @@ pub struct Auths<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct RenewBody<'a> {
+struct TokenPair<'a> {
     token: &'a str,
     refresh_token: &'a str,
 }
@@ -36,18 +35,13 @@ struct ResetLinkBody<'a> {
     identifier: &'a str,
 }
 
-fn required(name: &str, value: &str) -> Result<(), Error> {
-    if value.is_empty() {
-        Err(Error::InvalidArgument(format!("`{name}` must not be empty")))
-    } else {
-        Ok(())
-    }
-}
-
-fn json_body<T: Serialize>(body: &T) -> Result<WipedBytes, Error> {
-    serde_json::to_vec(body)
-        .map(WipedBytes)
-        .map_err(|e| Error::Internal(format!("could not encode the request body: {e}")))
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct ResetMobileBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    email: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone_number: Option<&'a str>,
 }
 
 impl Auths<'_> {
@@ -56,88 +50,110 @@ impl Auths<'_> {
     /// server has answered.
     ///
     /// Sends `Authorization: Bearer <token>` (the token being renewed, as the
-    /// reference demo does). If the request may have reached the server but
-    /// no complete answer came back (timeout, connection lost, body cut
-    /// short), the error is [`Error::OutcomeUnknown`]: the pair may already
-    /// be consumed. A renew is never retried.
+    /// reference demo does). If the pair is one the session holds, the
+    /// session stores the new pair (and its listener hears of it) before
+    /// this returns. If the request may have reached the server but no
+    /// complete answer came back (timeout, connection lost, body cut short),
+    /// the error is [`Error::OutcomeUnknown`]: the pair may already be
+    /// consumed; the session keeps the old pair. A renew is never retried.
     pub async fn renew(&self, token: &str, refresh_token: &str) -> Result<Response, Error> {
         required("token", token)?;
         required("refresh_token", refresh_token)?;
-        let body = json_body(&RenewBody { token, refresh_token })?;
-        self.client
-            .transport
-            .send(Method::POST, "auths/renew", Auth::Bearer(token), Some(body))
+        // Storing the new pair must be possible before the old one is spent.
+        self.client.session().check_not_notifying()?;
+        let body = TokenPair { token, refresh_token };
+        let response = self
+            .client
+            .call(Method::POST, "auths/renew", Bearer::Explicit(token), Some(&body))
             .await
-            .map_err(|e| {
-                if e.may_have_been_sent() {
-                    Error::OutcomeUnknown(Box::new(e))
-                } else {
-                    e
-                }
-            })
+            .map_err(|e| if e.may_have_been_sent() { Error::OutcomeUnknown(Box::new(e)) } else { e })?;
+        let (Some(new_token), Some(new_refresh)) = (response.get_str("Token"), response.get_str("RefreshToken"))
+        else {
+            return Err(Error::Decode(
+                "the renew answer carries no Token and RefreshToken; the old pair is likely consumed".into(),
+            ));
+        };
+        self.client
+            .session()
+            .pair_renewed((token, refresh_token), (new_token, new_refresh))?;
+        Ok(response)
+    }
+
+    /// Renew the session's stored pair of `kind` and store the new one.
+    ///
+    /// Single flight: while one renew of `kind` is under way, other callers
+    /// (any thread) wait for it and each get a copy of its result; exactly
+    /// one request reaches the server and the listener hears of the new
+    /// pair once. On [`Error::OutcomeUnknown`] the session keeps the old pair.
+    pub async fn renew_stored(&self, kind: TokenKind) -> Result<Response, Error> {
+        self.client
+            .session()
+            .renew_single_flight(kind, |token, refresh| async move { self.renew(&token, &refresh).await })
+            .await
     }
 
     /// Ask the API to send a login code by SMS to `phone_number`, for the
     /// organization `org_identifier` (`PATCH auths/users/code`, Action 2303).
+    /// Bearer: the session's device token, if any.
     ///
     /// The JavaScript client posts this to `auths/renew` (a copy-paste
     /// defect); dfx uses the endpoint the API means.
-    pub async fn request_login_code(
-        &self,
-        phone_number: &str,
-        org_identifier: &str,
-    ) -> Result<Response, Error> {
+    pub async fn request_login_code(&self, phone_number: &str, org_identifier: &str) -> Result<Response, Error> {
         required("phone_number", phone_number)?;
         required("org_identifier", org_identifier)?;
-        let body = json_body(&LoginCodeBody {
-            phone_number,
-            identifier: org_identifier,
-        })?;
+        let body = LoginCodeBody { phone_number, identifier: org_identifier };
         self.client
-            .transport
-            .send(Method::PATCH, "auths/users/code", Auth::None, Some(body))
+            .call(Method::PATCH, "auths/users/code", Bearer::Session(TokenKind::Device), Some(&body))
             .await
     }
 
     /// Ask the API to e-mail a password-reset link to `email`, for the
     /// organization `org_identifier` (`PATCH auths/users/reset`, Action 2300).
-    pub async fn request_reset_password_link(
-        &self,
-        email: &str,
-        org_identifier: &str,
-    ) -> Result<Response, Error> {
+    /// Bearer: the session's device token, if any.
+    pub async fn request_reset_password_link(&self, email: &str, org_identifier: &str) -> Result<Response, Error> {
         required("email", email)?;
         required("org_identifier", org_identifier)?;
-        let body = json_body(&ResetLinkBody {
-            email,
-            identifier: org_identifier,
-        })?;
+        let body = ResetLinkBody { email, identifier: org_identifier };
         self.client
-            .transport
-            .send(Method::PATCH, "auths/users/reset", Auth::None, Some(body))
+            .call(Method::PATCH, "auths/users/reset", Bearer::Session(TokenKind::Device), Some(&body))
             .await
     }
 
-    /// [`Auths::renew`], blocking the calling thread.
-    pub fn renew_blocking(&self, token: &str, refresh_token: &str) -> Result<Response, Error> {
-        runtime::block_on(self.renew(token, refresh_token))?
+    /// Send a password reset to a mobile phone (`PATCH auths/users/reset/mobile`,
+    /// Action 2302) for the account with `email` and/or `phone_number` (at
+    /// least one). Bearer: the session's device token, if any.
+    pub async fn send_reset_mobile(&self, email: Option<&str>, phone_number: Option<&str>) -> Result<Response, Error> {
+        let email = email.filter(|s| !s.is_empty());
+        let phone_number = phone_number.filter(|s| !s.is_empty());
+        if email.is_none() && phone_number.is_none() {
+            return Err(Error::InvalidArgument("give `email`, `phone_number` or both".into()));
+        }
+        let body = ResetMobileBody { email, phone_number };
+        self.client
+            .call(Method::PATCH, "auths/users/reset/mobile", Bearer::Session(TokenKind::Device), Some(&body))
+            .await
     }
 
-    /// [`Auths::request_login_code`], blocking the calling thread.
-    pub fn request_login_code_blocking(
-        &self,
-        phone_number: &str,
-        org_identifier: &str,
-    ) -> Result<Response, Error> {
-        runtime::block_on(self.request_login_code(phone_number, org_identifier))?
+    /// Generate a child token from a live pair (`POST auths/generateToken`,
+    /// Action 2305). The pair is not consumed; the session is not changed.
+    /// Bearer: the session's device token, if any.
+    pub async fn generate_token(&self, token: &str, refresh_token: &str) -> Result<Response, Error> {
+        required("token", token)?;
+        required("refresh_token", refresh_token)?;
+        let body = TokenPair { token, refresh_token };
+        self.client
+            .call(Method::POST, "auths/generateToken", Bearer::Session(TokenKind::Device), Some(&body))
+            .await
     }
 
-    /// [`Auths::request_reset_password_link`], blocking the calling thread.
-    pub fn request_reset_password_link_blocking(
-        &self,
-        email: &str,
-        org_identifier: &str,
-    ) -> Result<Response, Error> {
-        runtime::block_on(self.request_reset_password_link(email, org_identifier))?
+    /// An organization's SSO client credentials
+    /// (`GET auths/organization/credentials/{orgId}`, Action 2306).
+    /// Bearer: the session's user token.
+    pub async fn get_org_client_credentials(&self, org_id: &str) -> Result<Response, Error> {
+        required("org_id", org_id)?;
+        let path = format!("auths/organization/credentials/{}", path_segment(org_id));
+        self.client
+            .call::<()>(Method::GET, &path, Bearer::Session(TokenKind::User), None)
+            .await
     }
 }

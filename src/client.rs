@@ -1,15 +1,27 @@
 //! The client: where requests go, and how long they may take.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Url;
+use reqwest::{Method, Url};
+use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::auths::Auths;
 use crate::error::Error;
-use crate::transport::Transport;
+use crate::general::General;
+use crate::organizations::Organizations;
+use crate::response::Response;
+use crate::secret::WipedBytes;
+use crate::session::{SessionField, SessionStore, TokenKind};
+use crate::token::{now_unix, token_expiry};
+use crate::transport::{Auth, Transport};
+use crate::users::Users;
 
 /// The production DeepAffex Cloud.
 pub const DEFAULT_BASE_URL: &str = "https://api.deepaffex.ai";
@@ -21,7 +33,27 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// settings); safe to use from many threads at once.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) transport: Arc<Transport>,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    transport: Transport,
+    session: SessionStore,
+    /// Renew a stored pair this many seconds before its token expires; 0 = never.
+    auto_renew_secs: AtomicU64,
+}
+
+/// Which bearer token a request carries.
+#[derive(Clone, Copy)]
+pub(crate) enum Bearer<'a> {
+    /// No `Authorization` header.
+    None,
+    /// This token (an empty one sends no header).
+    Explicit(&'a str),
+    /// The session's token of this kind (none when unset).
+    Session(TokenKind),
+    /// The session's user token if set, else its device token.
+    SessionUserElseDevice,
 }
 
 impl Client {
@@ -34,29 +66,112 @@ impl Client {
         let base = parse_base_url(base_url.unwrap_or(DEFAULT_BASE_URL))?;
         let transport = Transport::new(base, Some(DEFAULT_TIMEOUT))?;
         Ok(Client {
-            transport: Arc::new(transport),
+            inner: Arc::new(Inner {
+                transport,
+                session: SessionStore::default(),
+                auto_renew_secs: AtomicU64::new(0),
+            }),
         })
     }
 
     /// Set the whole-request timeout (connect, send, and read the whole
     /// answer); `None` for no timeout. Applies to calls started afterwards.
     pub fn set_timeout(&self, timeout: Option<Duration>) {
-        self.transport.set_timeout(timeout);
+        self.inner.transport.set_timeout(timeout);
     }
 
     /// The whole-request timeout, `None` when there is none.
     pub fn timeout(&self) -> Option<Duration> {
-        self.transport.timeout()
+        self.inner.transport.timeout()
     }
 
     /// The base URL requests are sent under.
     pub fn base_url(&self) -> &str {
-        self.transport.base().as_str()
+        self.inner.transport.base().as_str()
+    }
+
+    /// The session: token pairs and ids, its listener, its JSON form.
+    pub fn session(&self) -> &SessionStore {
+        &self.inner.session
+    }
+
+    /// Renew a stored pair automatically, before a call that sends its
+    /// token, when the token expires within `margin` (`None`: never, the
+    /// default). The renew is single flight like [`Auths::renew_stored`].
+    pub fn set_auto_renew(&self, margin: Option<Duration>) {
+        let secs = margin.map_or(0, |d| d.as_secs().max(1));
+        self.inner.auto_renew_secs.store(secs, Ordering::Relaxed);
     }
 
     /// The Auths endpoint group.
     pub fn auths(&self) -> Auths<'_> {
         Auths { client: self }
+    }
+
+    /// The Organizations endpoint group.
+    pub fn organizations(&self) -> Organizations<'_> {
+        Organizations { client: self }
+    }
+
+    /// The Users endpoint group.
+    pub fn users(&self) -> Users<'_> {
+        Users { client: self }
+    }
+
+    /// The General endpoint group.
+    pub fn general(&self) -> General<'_> {
+        General { client: self }
+    }
+
+    /// Send a request whose body is `body` serialized as JSON (or none).
+    pub(crate) async fn call<B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Bearer<'_>,
+        body: Option<&B>,
+    ) -> Result<Response, Error> {
+        let body = body
+            .map(|b| serde_json::to_vec(b).map(WipedBytes))
+            .transpose()
+            .map_err(|e| Error::Internal(format!("could not encode the request body: {e}")))?;
+        let token: Zeroizing<String>;
+        let auth = match bearer {
+            Bearer::None => Auth::None,
+            Bearer::Explicit(t) => Auth::Bearer(t),
+            Bearer::Session(kind) => {
+                token = self.session_token(kind).await?;
+                Auth::Bearer(&token)
+            }
+            Bearer::SessionUserElseDevice => {
+                let user = self.session().get(SessionField::UserToken);
+                let kind = if user.is_empty() { TokenKind::Device } else { TokenKind::User };
+                token = self.session_token(kind).await?;
+                Auth::Bearer(&token)
+            }
+        };
+        self.inner.transport.send(method, path, auth, body).await
+    }
+
+    /// The session's token of `kind`, renewed first when auto-renew is on
+    /// and it expires within the margin. Boxed with an explicit `Send`:
+    /// the renew itself goes through [`Client::call`].
+    fn session_token(&self, kind: TokenKind) -> Pin<Box<dyn Future<Output = Result<Zeroizing<String>, Error>> + Send + '_>> {
+        Box::pin(async move {
+            let (token_field, _) = kind.fields();
+            let margin = self.inner.auto_renew_secs.load(Ordering::Relaxed);
+            let token = self.session().get(token_field);
+            if margin == 0 || self.session().snapshot().pair(kind).is_none() {
+                return Ok(token);
+            }
+            match token_expiry(&token) {
+                Ok(exp) if exp.saturating_sub(now_unix()) <= margin as i64 => {
+                    self.auths().renew_stored(kind).await?;
+                    Ok(self.session().get(token_field))
+                }
+                _ => Ok(token),
+            }
+        })
     }
 }
 
@@ -65,6 +180,7 @@ impl fmt::Debug for Client {
         f.debug_struct("Client")
             .field("base_url", &self.base_url())
             .field("timeout", &self.timeout())
+            .field("session", self.session())
             .finish()
     }
 }

@@ -10,7 +10,7 @@ use crate::response::Response;
 /// Everything that can go wrong with a call.
 ///
 /// The C ABI maps each variant to one `DfxStatus` (see `ffi::status`).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Error {
     /// An argument is unusable (for example empty where a value is required).

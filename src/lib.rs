@@ -8,24 +8,41 @@
 //!   from which `include/dfx.h` is generated.
 //!
 //! Requests run on one internal tokio runtime per process, created lazily on
-//! the first request. The blocking calls ([`Auths::renew_blocking`] and
-//! friends) drive their request on the calling thread; the `async` ones run
-//! on whatever tokio runtime awaits them.
+//! the first request. [`blocking`] drives a call on the calling thread; the
+//! `async` calls also run on any tokio runtime that awaits them.
 
 mod auths;
 mod client;
 mod error;
+mod general;
+mod organizations;
 mod response;
 mod runtime;
 mod secret;
+mod session;
+mod token;
 mod transport;
+mod users;
+mod wire;
 
 pub mod ffi;
 
 pub use auths::Auths;
 pub use client::{Client, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use error::Error;
+pub use general::General;
+pub use organizations::{License, Organizations};
 pub use response::Response;
+pub use session::{Listener, Session, SessionField, SessionStore, TokenKind};
+pub use token::token_expiry;
+pub use users::Users;
+
+/// Run one of the client's async calls to completion on the calling thread
+/// (on dfx's internal runtime). Refused with [`Error::WouldDeadlock`] on a
+/// thread that drives a tokio runtime: there, `.await` the call instead.
+pub fn blocking<T>(call: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    runtime::block_on(call)?
+}
 
 /// The library's version, from Cargo.toml.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

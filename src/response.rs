@@ -17,6 +17,7 @@ use crate::secret::wipe_json;
 /// otherwise). An empty 2xx body is the JSON `null`.
 ///
 /// Bodies carry tokens: they are wiped on drop and never shown by `Debug`.
+#[derive(Clone)]
 pub struct Response {
     status: u16,
     body: String,

@@ -18,7 +18,7 @@ fn renew_returns_a_new_pair_and_kills_the_old_one() {
     let sb = sandbox();
     let c = client(&sb);
     let (token, refresh) = pair(&sb);
-    let r = c.auths().renew_blocking(&token, &refresh).unwrap();
+    let r = dfx::blocking(c.auths().renew(&token, &refresh)).unwrap();
     assert_eq!(r.status(), 200);
     let new_token = r.get_str("Token").unwrap().to_owned();
     let new_refresh = r.get_str("RefreshToken").unwrap().to_owned();
@@ -26,7 +26,7 @@ fn renew_returns_a_new_pair_and_kills_the_old_one() {
     assert_ne!(new_refresh, refresh);
     assert_eq!(new_token.split('.').count(), 3, "JWT-shaped");
 
-    match c.auths().renew_blocking(&token, &refresh) {
+    match dfx::blocking(c.auths().renew(&token, &refresh)) {
         Err(Error::Api(r)) => {
             assert_eq!(r.status(), 401);
             assert_eq!(r.error_code(), Some("INVALID_REFRESH_TOKEN"));
@@ -35,7 +35,7 @@ fn renew_returns_a_new_pair_and_kills_the_old_one() {
         other => panic!("old pair must be dead: {other:?}"),
     }
     // The new pair works.
-    c.auths().renew_blocking(&new_token, &new_refresh).unwrap();
+    dfx::blocking(c.auths().renew(&new_token, &new_refresh)).unwrap();
 }
 
 #[test]
@@ -43,7 +43,7 @@ fn renew_is_exact_on_the_wire() {
     let sb = sandbox();
     let c = client(&sb);
     let (token, refresh) = pair(&sb);
-    c.auths().renew_blocking(&token, &refresh).unwrap();
+    dfx::blocking(c.auths().renew(&token, &refresh)).unwrap();
     let reqs = sb.requests();
     assert_eq!(reqs.len(), 1);
     let req = &reqs[0];
@@ -60,11 +60,11 @@ fn renew_is_exact_on_the_wire() {
 fn login_code_and_reset_link_are_exact_on_the_wire() {
     let sb = sandbox();
     let c = client(&sb);
-    let r = c.auths().request_login_code_blocking("+15555550100", "dfxdemo").unwrap();
+    let r = dfx::blocking(c.auths().request_login_code("+15555550100", "dfxdemo")).unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json()["success"], true);
     assert!(sb.login_code("+15555550100").is_some());
-    let r = c.auths().request_reset_password_link_blocking("a+b@example.com", "dfxdemo").unwrap();
+    let r = dfx::blocking(c.auths().request_reset_password_link("a+b@example.com", "dfxdemo")).unwrap();
     assert_eq!(r.json()["success"], true);
 
     let reqs = sb.requests();
@@ -87,8 +87,8 @@ fn unknown_organization_is_an_api_error_with_its_code() {
     let sb = sandbox();
     let c = client(&sb);
     for result in [
-        c.auths().request_login_code_blocking("+15555550100", "no-such-org"),
-        c.auths().request_reset_password_link_blocking("a@example.com", "no-such-org"),
+        dfx::blocking(c.auths().request_login_code("+15555550100", "no-such-org")),
+        dfx::blocking(c.auths().request_reset_password_link("a@example.com", "no-such-org")),
     ] {
         match result {
             Err(Error::Api(r)) => {
@@ -105,12 +105,12 @@ fn empty_arguments_send_nothing() {
     let sb = sandbox();
     let c = client(&sb);
     for result in [
-        c.auths().renew_blocking("", "x"),
-        c.auths().renew_blocking("x", ""),
-        c.auths().request_login_code_blocking("", "dfxdemo"),
-        c.auths().request_login_code_blocking("+1", ""),
-        c.auths().request_reset_password_link_blocking("", "dfxdemo"),
-        c.auths().request_reset_password_link_blocking("a@b", ""),
+        dfx::blocking(c.auths().renew("", "x")),
+        dfx::blocking(c.auths().renew("x", "")),
+        dfx::blocking(c.auths().request_login_code("", "dfxdemo")),
+        dfx::blocking(c.auths().request_login_code("+1", "")),
+        dfx::blocking(c.auths().request_reset_password_link("", "dfxdemo")),
+        dfx::blocking(c.auths().request_reset_password_link("a@b", "")),
     ] {
         assert!(matches!(result, Err(Error::InvalidArgument(_))), "{result:?}");
     }
@@ -120,9 +120,9 @@ fn empty_arguments_send_nothing() {
 #[test]
 fn refused_connection_is_connect_even_for_renew() {
     let c = dfx::Client::new(Some(&format!("http://127.0.0.1:{}", closed_port()))).unwrap();
-    let e = c.auths().renew_blocking("t", "r").unwrap_err();
+    let e = dfx::blocking(c.auths().renew("t", "r")).unwrap_err();
     assert!(matches!(e, Error::Connect(_)), "{e:?}");
-    let e = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Connect(_)), "{e:?}");
 }
 
@@ -132,12 +132,12 @@ fn timeout_is_timeout_but_outcome_unknown_for_renew() {
     let c = client(&sb);
     c.set_timeout(Some(Duration::from_millis(200)));
     sb.push_fault(Fault { delay_ms: 2000, ..fault("auths/users/code", Action::None) });
-    let e = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Timeout(_)), "{e:?}");
 
     let (token, refresh) = pair(&sb);
     sb.push_fault(Fault { delay_ms: 2000, phase: Phase::After, ..fault("auths/renew", Action::None) });
-    let e = c.auths().renew_blocking(&token, &refresh).unwrap_err();
+    let e = dfx::blocking(c.auths().renew(&token, &refresh)).unwrap_err();
     match &e {
         Error::OutcomeUnknown(cause) => assert!(matches!(**cause, Error::Timeout(_))),
         other => panic!("{other:?}"),
@@ -150,17 +150,17 @@ fn dropped_connection_is_connection_lost_or_outcome_unknown() {
     let sb = sandbox();
     let c = client(&sb);
     sb.push_fault(fault("auths/users/reset", Action::Drop));
-    let e = c.auths().request_reset_password_link_blocking("a@b.c", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_reset_password_link("a@b.c", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::ConnectionLost(_)), "{e:?}");
 
     // The server consumes the pair, then the answer is lost.
     let (token, refresh) = pair(&sb);
     sb.push_fault(Fault { phase: Phase::After, ..fault("auths/renew", Action::Drop) });
-    let e = c.auths().renew_blocking(&token, &refresh).unwrap_err();
+    let e = dfx::blocking(c.auths().renew(&token, &refresh)).unwrap_err();
     assert!(matches!(e, Error::OutcomeUnknown(_)), "{e:?}");
     assert_eq!(sb.count("POST", "auths/renew"), 1, "a renew is never retried");
     // ... and the pair really is gone, which is why the status matters.
-    assert!(matches!(c.auths().renew_blocking(&token, &refresh), Err(Error::Api(_))));
+    assert!(matches!(dfx::blocking(c.auths().renew(&token, &refresh)), Err(Error::Api(_))));
 }
 
 #[test]
@@ -168,12 +168,12 @@ fn truncated_body_is_truncated_or_outcome_unknown() {
     let sb = sandbox();
     let c = client(&sb);
     sb.push_fault(Fault { phase: Phase::After, ..fault("auths/users/code", Action::Truncate) });
-    let e = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Truncated(_)), "{e:?}");
 
     let (token, refresh) = pair(&sb);
     sb.push_fault(Fault { phase: Phase::After, ..fault("auths/renew", Action::Truncate) });
-    match c.auths().renew_blocking(&token, &refresh).unwrap_err() {
+    match dfx::blocking(c.auths().renew(&token, &refresh)).unwrap_err() {
         Error::OutcomeUnknown(cause) => assert!(matches!(*cause, Error::Truncated(_))),
         other => panic!("{other:?}"),
     }
@@ -184,7 +184,7 @@ fn non_json_2xx_is_decode_error() {
     let sb = sandbox();
     let c = client(&sb);
     sb.push_fault(status_fault("auths/users/code", 200, "<html>ok</html>", Some("text/html")));
-    let e = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Decode(_)), "{e:?}");
 }
 
@@ -202,7 +202,7 @@ fn error_bodies_of_every_shape() {
     ];
     for (status, body, ctype, code, message) in cases {
         sb.push_fault(status_fault("auths/users/code", status, body, ctype));
-        match c.auths().request_login_code_blocking("+1", "dfxdemo") {
+        match dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")) {
             Err(Error::Api(r)) => {
                 assert_eq!(r.status(), status);
                 assert_eq!(r.error_code(), Some(code));
@@ -222,9 +222,9 @@ fn https_to_a_plain_http_server_is_a_tls_failure() {
     let sb = sandbox();
     let c = dfx::Client::new(Some(&format!("https://127.0.0.1:{}", sb.addr().port()))).unwrap();
     c.set_timeout(Some(Duration::from_secs(5)));
-    let e = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Tls(_)), "{e:?}");
-    let e = c.auths().renew_blocking("t", "r").unwrap_err();
+    let e = dfx::blocking(c.auths().renew("t", "r")).unwrap_err();
     assert!(matches!(e, Error::Tls(_)), "a failed handshake sent nothing: {e:?}");
 }
 
@@ -238,7 +238,7 @@ fn redirects_stay_on_origin_and_keep_the_body() {
     };
     // Same origin, 307: followed, method and body kept.
     sb.push_fault(redirect(307, format!("{}/auths/users/code", sb.url())));
-    let r = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap();
+    let r = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap();
     assert_eq!(r.status(), 200);
     let reqs = sb.requests();
     assert_eq!(reqs.len(), 2);
@@ -248,18 +248,18 @@ fn redirects_stay_on_origin_and_keep_the_body() {
     // Another origin (another port): refused.
     let other = sandbox();
     sb.push_fault(redirect(307, format!("{}/auths/users/code", other.url())));
-    let e = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Redirect(_)), "{e:?}");
     assert!(other.requests().is_empty());
 
     // 302 would turn PATCH into GET: refused.
     sb.push_fault(redirect(302, format!("{}/auths/users/code", sb.url())));
-    let e = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Redirect(_)), "{e:?}");
 
     // A loop ends.
     sb.push_fault(Fault { count: 0, ..redirect(307, format!("{}/auths/users/code", sb.url())) });
-    let e = c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap_err();
+    let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Redirect(_)), "{e:?}");
 }
 
@@ -271,8 +271,8 @@ fn messages_never_carry_secrets() {
     c.set_timeout(Some(Duration::from_millis(100)));
     sb.push_fault(Fault { delay_ms: 1000, ..fault("auths/renew", Action::None) });
     let errors = [
-        c.auths().renew_blocking(&token, &refresh).unwrap_err(),
-        c.auths().renew_blocking(&token, "not-the-refresh-token").unwrap_err(),
+        dfx::blocking(c.auths().renew(&token, &refresh)).unwrap_err(),
+        dfx::blocking(c.auths().renew(&token, "not-the-refresh-token")).unwrap_err(),
     ];
     for e in errors {
         let text = format!("{e} {e:?}");
@@ -286,7 +286,7 @@ fn blocking_from_inside_a_runtime_is_refused() {
     let sb = sandbox();
     let c = client(&sb);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let e = rt.block_on(async { c.auths().request_login_code_blocking("+1", "dfxdemo") }).unwrap_err();
+    let e = rt.block_on(async { dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")) }).unwrap_err();
     assert!(matches!(e, Error::WouldDeadlock), "{e:?}");
     // The async form works there.
     let r = rt.block_on(c.auths().request_login_code("+1", "dfxdemo")).unwrap();
@@ -298,7 +298,7 @@ fn connections_are_kept_alive() {
     let sb = sandbox();
     let c = client(&sb);
     for _ in 0..20 {
-        c.auths().request_login_code_blocking("+1", "dfxdemo").unwrap();
+        dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap();
     }
     // The connection goes back to the pool on a worker thread just after the
     // answer is read, so a call that follows at once may open a second one.

@@ -4,6 +4,9 @@
 use std::ffi::{c_char, CStr};
 
 use super::boundary::Failure;
+use super::client::DfxClient;
+use super::response::DfxResponse;
+use crate::client::Client;
 use super::status::{DFX_ERR_NULL_ARGUMENT, DFX_ERR_INVALID_UTF8};
 
 /// A handle argument, NULL-checked.
@@ -39,6 +42,20 @@ pub(crate) unsafe fn optional_string<'a>(ptr: *const c_char, name: &str) -> Resu
             format!("argument `{name}` is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to()),
         )
     })
+}
+
+/// The first two checks of every API call: the out-parameter (set to NULL
+/// at once) and the client handle.
+///
+/// # Safety
+/// As for [`out`] and [`handle`].
+pub(crate) unsafe fn call_target<'a>(
+    client: *const DfxClient,
+    out_response: *mut *mut DfxResponse,
+) -> Result<(&'a Client, &'a mut *mut DfxResponse), Failure> {
+    let out = out(out_response, "out_response")?;
+    let client = handle(client, "client")?;
+    Ok((&client.inner, out))
 }
 
 /// An out-parameter: not NULL. It is set to NULL at once, so that it is NULL

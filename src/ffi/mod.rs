@@ -18,13 +18,23 @@ mod boundary;
 mod args;
 // Declaration order is the header's order.
 pub mod client;
+pub mod session;
 pub mod auths;
+pub mod organizations;
+pub mod users;
+pub mod general;
 pub mod response;
+pub mod string;
 pub mod status;
 pub mod version;
 
 pub use auths::*;
 pub use client::*;
+pub use general::*;
+pub use organizations::*;
+pub use session::*;
+pub use string::*;
+pub use users::*;
 pub use response::*;
 pub use status::*;
 pub use version::*;

@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import unittest
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -127,6 +128,77 @@ class AuthsTest(unittest.TestCase):
         source = (ROOT / "examples" / "quickstart.py").read_text()
         bound = set(re.findall(r'"(dfx_[a-z0-9_]+)"', source))
         self.assertEqual(declared, bound)
+
+
+class SessionTest(unittest.TestCase):
+    def setUp(self):
+        control("POST", "/_sandbox/reset", {})
+        self.seed = control("GET", "/_sandbox/seed")
+        self.api = dfx.Client(SANDBOX, lib=LIB)
+        self.heard = []
+        self.api.set_session_listener(self.heard.append)
+
+    def tearDown(self):
+        self.api.close()
+
+    def register(self):
+        r = self.api.register_license(self.seed["LicenseKey"], "LINUX", "py-test", self.seed["Organization"], "1.0")
+        self.assertEqual(r.status, "200")
+        return r
+
+    def test_lifecycle(self):
+        r = self.register()
+        self.assertEqual(self.api.session_get("deviceToken"), r.body["Token"])
+        self.assertEqual(self.api.session_get("deviceId"), r.body["DeviceID"])
+        self.assertEqual(self.heard[-1]["deviceToken"], r.body["Token"])
+        self.assertGreater(self.api.token_expiry(dfx.DFX_TOKEN_DEVICE), 0)
+        self.assertEqual(self.api.verify_token().body["Type"], "Device")
+        r = self.api.user_login(self.seed["Email"], self.seed["Password"])
+        self.assertEqual(r.status, "200")
+        self.assertEqual(self.api.session_get("userToken"), r.body["Token"])
+        old = self.api.session_get("userToken")
+        r = self.api.session_renew(dfx.DFX_TOKEN_USER)
+        self.assertEqual(r.status, "200")
+        self.assertNotEqual(self.api.session_get("userToken"), old)
+        phone, org = self.seed["PhoneNumber"], self.seed["Organization"]
+        self.assertEqual(self.api.request_login_code(phone, org).status, "200")
+        code = control("GET", "/_sandbox/login-code?phone=" + urllib.parse.quote(phone))["LoginCode"]
+        self.assertEqual(self.api.login_with_phone_code(code, phone, org).status, "200")
+        self.assertEqual(self.api.unregister_license().status, "200")
+        self.assertEqual(self.api.session_get("deviceToken"), "")
+        self.assertEqual(self.heard[-1]["deviceId"], "")
+        self.assertEqual(self.api.status().body["StatusID"], "ACTIVE")
+
+    def test_outcome_unknown_keeps_the_pair_and_is_not_announced(self):
+        self.register()
+        before, heard = self.api.session_to_json(), len(self.heard)
+        fault(Path="auths/renew", Phase="After", Action="Drop")
+        with self.assertRaises(dfx.DfxError) as ctx:
+            self.api.session_renew(dfx.DFX_TOKEN_DEVICE)
+        self.assertEqual(ctx.exception.name, "DFX_ERR_OUTCOME_UNKNOWN")
+        self.assertEqual(self.api.session_to_json(), before)
+        self.assertEqual(len(self.heard), heard)
+        self.assertEqual(control("GET", "/_sandbox/stats")["Requests"].get("POST auths/renew"), 1)
+
+    def test_session_moves_to_a_new_client_as_json(self):
+        self.register()
+        exported = self.api.session_to_json()
+        self.assertEqual(set(exported), set(dfx.DFX_SESSION_FIELDS))
+        with dfx.Client(SANDBOX, lib=LIB) as other:
+            other.session_from_json(exported)
+            self.assertEqual(other.verify_token().status, "200")
+            self.assertEqual(other.session_renew(dfx.DFX_TOKEN_DEVICE).status, "200")
+
+    def test_bad_session_input(self):
+        with self.assertRaises(dfx.DfxError) as ctx:
+            self.api.session_from_json({"nope": "x"})
+        self.assertEqual(ctx.exception.name, "DFX_ERR_INVALID_ARGUMENT")
+        out = ctypes.c_void_p()
+        self.assertEqual(LIB.dfx_session_get(self.api.handle, 42, ctypes.byref(out)), 2)
+        self.assertIsNone(out.value)
+        with self.assertRaises(dfx.DfxError) as ctx:
+            self.api.session_renew(dfx.DFX_TOKEN_DEVICE)
+        self.assertEqual(ctx.exception.name, "DFX_ERR_INVALID_ARGUMENT")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,50 @@
+//! The General calls (`dfx_general_*`).
+
+use std::ffi::c_char;
+
+use super::args;
+use super::client::DfxClient;
+use super::response::{deliver, DfxResponse};
+use super::status::DfxStatus;
+
+/// Verify a token and read its claims: GET auth. The answer carries
+/// "ActiveLicense", "DeviceID", "ID", "OrganizationID", "Region",
+/// "RoleID", "Type", "exp", … (ActiveLicense false: register again).
+///
+/// Bearer: `token`; if `token` is NULL, the session's user token when set,
+/// else its device token. Session: unchanged.
+///
+/// Ownership of `*out_response` as for dfx_auth_renew(). Returns DFX_OK;
+/// DFX_ERR_API (e.g. 401 TOKEN_EXPIRED or INVALID_TOKEN);
+/// DFX_ERR_INVALID_ARGUMENT (`token` is ""); and the transport and argument
+/// statuses listed for dfx_auth_request_login_code().
+/// Thread safety: safe to call concurrently on one client; blocks.
+/// Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_general_verify_token(
+    client: *mut DfxClient,
+    token: *const c_char,
+    out_response: *mut *mut DfxResponse,
+) -> DfxStatus {
+    ffi_status!({
+        let (client, out) = args::call_target(client, out_response)?;
+        let token = args::optional_string(token, "token")?;
+        deliver(crate::blocking(client.general().verify_token(token)), out)
+    })
+}
+
+/// The API's status: GET status. The answer carries "StatusID" ("ACTIVE"
+/// when usable, or "MAINTENANCE", "ERROR", "LATENCY"), "Version",
+/// "Region".
+///
+/// Bearer: none. Session: unchanged. Ownership of `*out_response` and the
+/// statuses returned as for dfx_auth_request_login_code().
+/// Thread safety: safe to call concurrently on one client, and from a
+/// session listener; blocks. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_general_status(client: *mut DfxClient, out_response: *mut *mut DfxResponse) -> DfxStatus {
+    ffi_status!({
+        let (client, out) = args::call_target(client, out_response)?;
+        deliver(crate::blocking(client.general().status()), out)
+    })
+}

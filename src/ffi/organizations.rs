@@ -1,0 +1,112 @@
+//! The Organizations calls (`dfx_organization_*`).
+
+use std::ffi::c_char;
+
+use super::args;
+use super::client::DfxClient;
+use super::response::{deliver, DfxResponse};
+use super::status::DfxStatus;
+use crate::organizations::License;
+
+/// Register a license: POST organizations/licenses with {"Key",
+/// "DeviceTypeID","Name","Identifier","Version"}; the answer carries
+/// "DeviceID", "Token", "RefreshToken", "RoleID", "UserID". Consumes a
+/// license seat.
+///
+/// Bearer: none. Session: on DFX_OK stores DFX_SESSION_DEVICE_TOKEN,
+/// DFX_SESSION_DEVICE_REFRESH_TOKEN, DFX_SESSION_DEVICE_ID,
+/// DFX_SESSION_ROLE_ID and DFX_SESSION_USER_ID (listener called) before
+/// returning; the user pair is left as it is.
+///
+/// `device_type_id`: "IPHONE", "IPAD", "DARWIN", "ANDROID_PHONE", "WINDOWS",
+/// "WIN32", "WINDOWS_TABLET", "LINUX" or "DEBIAN". All arguments non-empty
+/// UTF-8. Ownership of `*out_response` as for dfx_auth_renew().
+///
+/// Returns DFX_OK; DFX_ERR_API (e.g. 404 LICENSE_NOT_FOUND); DFX_ERR_DECODE
+/// (2xx without a token pair; the session is unchanged); DFX_ERR_CONNECT;
+/// DFX_ERR_TIMEOUT; DFX_ERR_TLS; DFX_ERR_TRUNCATED; DFX_ERR_CONNECTION_LOST;
+/// DFX_ERR_REDIRECT; DFX_ERR_TRANSPORT; DFX_ERR_NULL_ARGUMENT;
+/// DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_WOULD_DEADLOCK
+/// (internal thread or this client's session listener); DFX_ERR_INTERNAL.
+/// Thread safety: safe to call concurrently on one client; blocks.
+/// Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_organization_register_license(
+    client: *mut DfxClient,
+    license_key: *const c_char,
+    device_type_id: *const c_char,
+    name: *const c_char,
+    identifier: *const c_char,
+    version: *const c_char,
+    out_response: *mut *mut DfxResponse,
+) -> DfxStatus {
+    ffi_status!({
+        let (client, out) = args::call_target(client, out_response)?;
+        let license = License {
+            key: args::string(license_key, "license_key")?,
+            device_type_id: args::string(device_type_id, "device_type_id")?,
+            name: args::string(name, "name")?,
+            identifier: args::string(identifier, "identifier")?,
+            version: args::string(version, "version")?,
+        };
+        deliver(crate::blocking(client.organizations().register_license(&license)), out)
+    })
+}
+
+/// Unregister this device's license: DELETE organizations/licenses. Frees
+/// the seat; the device's tokens stop working.
+///
+/// Bearer: the session's **device** token (the JavaScript client sends the
+/// user token, a defect). Session: on DFX_OK clears
+/// DFX_SESSION_DEVICE_TOKEN, DFX_SESSION_DEVICE_REFRESH_TOKEN,
+/// DFX_SESSION_DEVICE_ID, DFX_SESSION_ROLE_ID and DFX_SESSION_USER_ID
+/// (listener called); the user pair is left as it is.
+///
+/// Ownership of `*out_response` and the statuses returned as for
+/// dfx_organization_register_license() (but no DFX_ERR_DECODE for a
+/// missing pair: the answer is `{}` or empty).
+/// Thread safety: safe to call concurrently on one client; blocks.
+/// Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_organization_unregister_license(
+    client: *mut DfxClient,
+    out_response: *mut *mut DfxResponse,
+) -> DfxStatus {
+    ffi_status!({
+        let (client, out) = args::call_target(client, out_response)?;
+        deliver(crate::blocking(client.organizations().unregister_license()), out)
+    })
+}
+
+/// Log a user in to an organization: POST organizations/auth with
+/// {"Email","Password","Identifier"} and "MFAToken" when given. The user
+/// pair it returns is view-only (it cannot take measurements; use
+/// dfx_user_login() for that).
+///
+/// Bearer: none. Session: on DFX_OK stores DFX_SESSION_USER_TOKEN and
+/// DFX_SESSION_USER_REFRESH_TOKEN (listener called) before returning.
+///
+/// `mfa_token`: NULL or "" unless the account uses two-factor
+/// authentication. Ownership of `*out_response` and the statuses returned
+/// as for dfx_organization_register_license() (e.g. 401
+/// INVALID_CREDENTIALS as DFX_ERR_API).
+/// Thread safety: safe to call concurrently on one client; blocks.
+/// Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_organization_login(
+    client: *mut DfxClient,
+    email: *const c_char,
+    password: *const c_char,
+    identifier: *const c_char,
+    mfa_token: *const c_char,
+    out_response: *mut *mut DfxResponse,
+) -> DfxStatus {
+    ffi_status!({
+        let (client, out) = args::call_target(client, out_response)?;
+        let email = args::string(email, "email")?;
+        let password = args::string(password, "password")?;
+        let identifier = args::string(identifier, "identifier")?;
+        let mfa_token = args::optional_string(mfa_token, "mfa_token")?;
+        deliver(crate::blocking(client.organizations().login(email, password, identifier, mfa_token)), out)
+    })
+}

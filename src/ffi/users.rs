@@ -1,0 +1,67 @@
+//! The Users calls (`dfx_user_*`).
+
+use std::ffi::c_char;
+
+use super::args;
+use super::client::DfxClient;
+use super::response::{deliver, DfxResponse};
+use super::status::DfxStatus;
+
+/// Log a user in on this device: POST users/auth with {"Email","Password"}
+/// and "MFAToken" when given. The user pair can take measurements.
+///
+/// Bearer: the session's device token (register a license first).
+/// Session: on DFX_OK stores DFX_SESSION_USER_TOKEN and
+/// DFX_SESSION_USER_REFRESH_TOKEN (listener called) before returning.
+///
+/// `mfa_token`: NULL or "" unless the account uses two-factor
+/// authentication. Ownership of `*out_response` and the statuses returned
+/// as for dfx_organization_register_license().
+/// Thread safety: safe to call concurrently on one client; blocks.
+/// Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_user_login(
+    client: *mut DfxClient,
+    email: *const c_char,
+    password: *const c_char,
+    mfa_token: *const c_char,
+    out_response: *mut *mut DfxResponse,
+) -> DfxStatus {
+    ffi_status!({
+        let (client, out) = args::call_target(client, out_response)?;
+        let email = args::string(email, "email")?;
+        let password = args::string(password, "password")?;
+        let mfa_token = args::optional_string(mfa_token, "mfa_token")?;
+        deliver(crate::blocking(client.users().login(email, password, mfa_token)), out)
+    })
+}
+
+/// Log in with the code dfx_auth_request_login_code() had sent by SMS:
+/// POST users/auth/code with {"LoginCode","PhoneNumber","OrgKey"}
+/// (LoginCode sent as a JSON string, which keeps leading zeros).
+///
+/// Bearer: none. Session: on DFX_OK stores DFX_SESSION_USER_TOKEN and
+/// DFX_SESSION_USER_REFRESH_TOKEN (listener called) before returning.
+///
+/// `org_key`: the organization's identifier. All arguments non-empty UTF-8.
+/// Ownership of `*out_response` and the statuses returned as for
+/// dfx_organization_register_license() (e.g. 401 INVALID_LOGIN_CODE as
+/// DFX_ERR_API).
+/// Thread safety: safe to call concurrently on one client; blocks.
+/// Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_user_login_with_phone_code(
+    client: *mut DfxClient,
+    login_code: *const c_char,
+    phone_number: *const c_char,
+    org_key: *const c_char,
+    out_response: *mut *mut DfxResponse,
+) -> DfxStatus {
+    ffi_status!({
+        let (client, out) = args::call_target(client, out_response)?;
+        let login_code = args::string(login_code, "login_code")?;
+        let phone_number = args::string(phone_number, "phone_number")?;
+        let org_key = args::string(org_key, "org_key")?;
+        deliver(crate::blocking(client.users().login_with_phone_code(login_code, phone_number, org_key)), out)
+    })
+}

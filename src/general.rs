@@ -1,0 +1,33 @@
+//! The General endpoints of the token lifecycle: verify a token, server status.
+
+use reqwest::Method;
+
+use crate::client::{Bearer, Client};
+use crate::error::Error;
+use crate::response::Response;
+
+/// The General calls of a [`Client`].
+pub struct General<'a> {
+    pub(crate) client: &'a Client,
+}
+
+impl General<'_> {
+    /// Verify a token and read its claims (`GET auth`, Action 104):
+    /// `ActiveLicense`, `DeviceID`, `OrganizationID`, `exp`, … Bearer:
+    /// `token`, or when `None` the session's user token if set, else its
+    /// device token.
+    pub async fn verify_token(&self, token: Option<&str>) -> Result<Response, Error> {
+        let bearer = match token {
+            Some("") => return Err(Error::InvalidArgument("`token` must not be empty".into())),
+            Some(t) => Bearer::Explicit(t),
+            None => Bearer::SessionUserElseDevice,
+        };
+        self.client.call::<()>(Method::GET, "auth", bearer, None).await
+    }
+
+    /// The API's status (`GET status`, Action 100): `StatusID` is `ACTIVE`
+    /// when usable. No bearer.
+    pub async fn status(&self) -> Result<Response, Error> {
+        self.client.call::<()>(Method::GET, "status", Bearer::None, None).await
+    }
+}

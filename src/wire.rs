@@ -1,0 +1,38 @@
+//! Small helpers every endpoint group uses to build its requests.
+
+use crate::error::Error;
+
+/// A required string argument must not be empty.
+pub(crate) fn required(name: &str, value: &str) -> Result<(), Error> {
+    if value.is_empty() {
+        Err(Error::InvalidArgument(format!("`{name}` must not be empty")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Percent-encode one path segment: everything but RFC 3986's unreserved
+/// characters, so `/`, `?`, `#`, `%` in a value cannot change the URL's shape.
+pub(crate) fn path_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(path_segment("abc-1.2_~"), "abc-1.2_~");
+        assert_eq!(path_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
+        assert_eq!(path_segment("é"), "%C3%A9");
+    }
+}
