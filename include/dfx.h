@@ -32,6 +32,13 @@
 
 
 /**
+ * How many non-blocking calls of one client are on the wire at once; the
+ * rest wait their turn inside dfx (cheaply: a queued call holds only its
+ * arguments).
+ */
+#define MAX_CONCURRENT_REQUESTS 256
+
+/**
  * A DeepAffex API client: base URL, settings, pooled connections.
  *
  * Opaque. Created by dfx_client_new(), freed by dfx_client_free().
@@ -88,6 +95,27 @@ typedef void (*DfxSessionListener)(void *user_data, const char *session_json);
  * validated on every call.
  */
 typedef int32_t DfxTokenKind;
+
+/**
+ * The completion of a non-blocking (`_async`) call.
+ *
+ * Called exactly once per accepted request, on one of dfx's internal
+ * threads, never from inside the `_async` call itself; callbacks of
+ * different requests may run at the same time on different threads.
+ * `status` and `response` are what the blocking form would have returned:
+ * `response` is non-NULL for DFX_OK and DFX_ERR_API, NULL otherwise, and
+ * the callback owns it (free it with dfx_response_free(), now or later,
+ * from any thread). DFX_ERR_CANCELLED if dfx_client_cancel() or
+ * dfx_client_free() came first. dfx_last_error_message() on the callback's
+ * thread describes a failure while the callback runs.
+ *
+ * Inside a callback: `_async` calls, dfx_client_cancel(), accessors and
+ * session reads work; a blocking call returns DFX_ERR_WOULD_DEADLOCK
+ * (it would stall the thread that drives the requests); dfx_client_free()
+ * is allowed (see there). Keep callbacks short: hand the result to your
+ * own thread or event loop.
+ */
+typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *response);
 
 
 
@@ -254,12 +282,24 @@ extern "C" {
 DfxStatus dfx_client_new(const char *base_url, DfxClient **out_client);
 
 /**
- * Free a client and close its idle connections. NULL is a no-op.
+ * Free a client. NULL is a no-op.
  *
- * The caller must make sure no other thread is using the client, and must
- * not use `client` afterwards. Responses obtained from the client stay
- * valid and must still be freed with dfx_response_free().
- * Since 0.1.0.
+ * Non-blocking calls still in flight are cancelled: each callback runs
+ * once (with DFX_ERR_CANCELLED unless it had already completed), and this
+ * function returns only after every callback of this client has returned —
+ * no callback of this client runs after it returns. Calls that change the
+ * session and were cancelled mid-way are first carried through (bounded by
+ * the timeout), so their session listener calls also happen before it
+ * returns.
+ *
+ * Called from inside one of this client's callbacks, it cannot wait for
+ * itself: it cancels everything and returns at once; the remaining
+ * callbacks (cancelled) may then still run, and the client's memory is
+ * released when the last of them returns. Never call it from a session
+ * listener, or while another thread is inside a blocking call on the same
+ * client. The caller must not use `client` afterwards. Responses obtained
+ * from the client stay valid and must still be freed with
+ * dfx_response_free(). Since 0.1.0.
  */
 void dfx_client_free(DfxClient *client);
 
@@ -277,6 +317,19 @@ void dfx_client_free(DfxClient *client);
  * Since 0.1.0.
  */
 DfxStatus dfx_client_set_timeout_ms(DfxClient *client, uint64_t ms);
+
+/**
+ * Cancel a non-blocking call. If it has not completed, its callback runs
+ * (exactly once, soon, on an internal thread) with DFX_ERR_CANCELLED; a
+ * call that changes the session (renew, register, logins, unregister) is
+ * still carried through in the background so its effect on the session
+ * is stored and announced — only the callback reports the cancellation.
+ * Cancelling a finished, unknown or already cancelled id does nothing.
+ *
+ * Returns DFX_OK (also for unknown ids); DFX_ERR_NULL_ARGUMENT.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_client_cancel(DfxClient *client, uint64_t request_id);
 
 /**
  * Read one session field. On DFX_OK `*out_value` is a new NUL-terminated
@@ -383,6 +436,30 @@ DfxStatus dfx_client_set_session_listener(DfxClient *client,
 DfxStatus dfx_session_renew(DfxClient *client, DfxTokenKind kind, DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_session_renew(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_session_renew() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback. A cancelled renew still completes in the
+ * background so the new pair is stored and announced, never lost.
+ * "No stored pair" is reported through the callback (DFX_ERR_INVALID_ARGUMENT).
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_session_renew_async(DfxClient *client,
+                                  DfxTokenKind kind,
+                                  DfxCallback callback,
+                                  void *user_data,
+                                  uint64_t *out_request_id);
+
+/**
  * When the session's stored token of `kind` expires: its JWT `exp` claim
  * in Unix seconds, written to `*out_exp`. The signature is not checked
  * (a client cannot); this only reads the claim.
@@ -452,6 +529,30 @@ DfxStatus dfx_auth_renew(DfxClient *client,
                          DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_auth_renew(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_auth_renew() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback. A cancelled call still completes in the
+ * background so its effect on the session is never lost.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_auth_renew_async(DfxClient *client,
+                               const char *token,
+                               const char *refresh_token,
+                               DfxCallback callback,
+                               void *user_data,
+                               uint64_t *out_request_id);
+
+/**
  * Ask the API to send a one-time login code by SMS: PATCH auths/users/code
  * with {"PhoneNumber","Identifier"}. (The JavaScript client sends this to
  * auths/renew by mistake; dfx does not.)
@@ -476,6 +577,29 @@ DfxStatus dfx_auth_request_login_code(DfxClient *client,
                                       DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_auth_request_login_code(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_auth_request_login_code() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_auth_request_login_code_async(DfxClient *client,
+                                            const char *phone_number,
+                                            const char *org_identifier,
+                                            DfxCallback callback,
+                                            void *user_data,
+                                            uint64_t *out_request_id);
+
+/**
  * Ask the API to e-mail a password-reset link: PATCH auths/users/reset
  * with {"Email","Identifier"}.
  * Bearer: the session's device token (none if unset). Session: unchanged.
@@ -490,6 +614,29 @@ DfxStatus dfx_auth_request_reset_password_link(DfxClient *client,
                                                const char *email,
                                                const char *org_identifier,
                                                DfxResponse **out_response);
+
+/**
+ * The non-blocking form of dfx_auth_request_reset_password_link(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_auth_request_reset_password_link() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_auth_request_reset_password_link_async(DfxClient *client,
+                                                     const char *email,
+                                                     const char *org_identifier,
+                                                     DfxCallback callback,
+                                                     void *user_data,
+                                                     uint64_t *out_request_id);
 
 /**
  * Send a password reset to a mobile phone: PATCH auths/users/reset/mobile
@@ -508,6 +655,29 @@ DfxStatus dfx_auth_send_reset_mobile(DfxClient *client,
                                      DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_auth_send_reset_mobile(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_auth_send_reset_mobile() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_auth_send_reset_mobile_async(DfxClient *client,
+                                           const char *email,
+                                           const char *phone_number,
+                                           DfxCallback callback,
+                                           void *user_data,
+                                           uint64_t *out_request_id);
+
+/**
  * Generate a child token from a live pair: POST auths/generateToken with
  * {"Token","RefreshToken"}; the answer's "Token" is the child token. The
  * pair is not consumed.
@@ -524,6 +694,29 @@ DfxStatus dfx_auth_generate_token(DfxClient *client,
                                   DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_auth_generate_token(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_auth_generate_token() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_auth_generate_token_async(DfxClient *client,
+                                        const char *token,
+                                        const char *refresh_token,
+                                        DfxCallback callback,
+                                        void *user_data,
+                                        uint64_t *out_request_id);
+
+/**
  * An organization's SSO client credentials: GET
  * auths/organization/credentials/{org_id} (`org_id` percent-encoded), answer
  * {"orgName","logoURL","userPoolId","nativeAuthEnabled","cognitoDomainUrl",
@@ -538,6 +731,28 @@ DfxStatus dfx_auth_generate_token(DfxClient *client,
 DfxStatus dfx_auth_get_org_client_credentials(DfxClient *client,
                                               const char *org_id,
                                               DfxResponse **out_response);
+
+/**
+ * The non-blocking form of dfx_auth_get_org_client_credentials(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_auth_get_org_client_credentials() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_auth_get_org_client_credentials_async(DfxClient *client,
+                                                    const char *org_id,
+                                                    DfxCallback callback,
+                                                    void *user_data,
+                                                    uint64_t *out_request_id);
 
 /**
  * Register a license: POST organizations/licenses with {"Key",
@@ -572,6 +787,33 @@ DfxStatus dfx_organization_register_license(DfxClient *client,
                                             DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_organization_register_license(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_organization_register_license() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback. A cancelled call still completes in the
+ * background so its effect on the session is never lost.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_organization_register_license_async(DfxClient *client,
+                                                  const char *license_key,
+                                                  const char *device_type_id,
+                                                  const char *name,
+                                                  const char *identifier,
+                                                  const char *version,
+                                                  DfxCallback callback,
+                                                  void *user_data,
+                                                  uint64_t *out_request_id);
+
+/**
  * Unregister this device's license: DELETE organizations/licenses. Frees
  * the seat; the device's tokens stop working.
  *
@@ -588,6 +830,28 @@ DfxStatus dfx_organization_register_license(DfxClient *client,
  * Since 0.1.0.
  */
 DfxStatus dfx_organization_unregister_license(DfxClient *client, DfxResponse **out_response);
+
+/**
+ * The non-blocking form of dfx_organization_unregister_license(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_organization_unregister_license() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback. A cancelled call still completes in the
+ * background so its effect on the session is never lost.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_organization_unregister_license_async(DfxClient *client,
+                                                    DfxCallback callback,
+                                                    void *user_data,
+                                                    uint64_t *out_request_id);
 
 /**
  * Log a user in to an organization: POST organizations/auth with
@@ -613,6 +877,32 @@ DfxStatus dfx_organization_login(DfxClient *client,
                                  DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_organization_login(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_organization_login() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback. A cancelled call still completes in the
+ * background so its effect on the session is never lost.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_organization_login_async(DfxClient *client,
+                                       const char *email,
+                                       const char *password,
+                                       const char *identifier,
+                                       const char *mfa_token,
+                                       DfxCallback callback,
+                                       void *user_data,
+                                       uint64_t *out_request_id);
+
+/**
  * Log a user in on this device: POST users/auth with {"Email","Password"}
  * and "MFAToken" when given. The user pair can take measurements.
  *
@@ -631,6 +921,31 @@ DfxStatus dfx_user_login(DfxClient *client,
                          const char *password,
                          const char *mfa_token,
                          DfxResponse **out_response);
+
+/**
+ * The non-blocking form of dfx_user_login(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_user_login() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback. A cancelled call still completes in the
+ * background so its effect on the session is never lost.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_user_login_async(DfxClient *client,
+                               const char *email,
+                               const char *password,
+                               const char *mfa_token,
+                               DfxCallback callback,
+                               void *user_data,
+                               uint64_t *out_request_id);
 
 /**
  * Log in with the code dfx_auth_request_login_code() had sent by SMS:
@@ -654,6 +969,31 @@ DfxStatus dfx_user_login_with_phone_code(DfxClient *client,
                                          DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_user_login_with_phone_code(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_user_login_with_phone_code() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback. A cancelled call still completes in the
+ * background so its effect on the session is never lost.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_user_login_with_phone_code_async(DfxClient *client,
+                                               const char *login_code,
+                                               const char *phone_number,
+                                               const char *org_key,
+                                               DfxCallback callback,
+                                               void *user_data,
+                                               uint64_t *out_request_id);
+
+/**
  * Verify a token and read its claims: GET auth. The answer carries
  * "ActiveLicense", "DeviceID", "ID", "OrganizationID", "Region",
  * "RoleID", "Type", "exp", … (ActiveLicense false: register again).
@@ -673,6 +1013,28 @@ DfxStatus dfx_general_verify_token(DfxClient *client,
                                    DfxResponse **out_response);
 
 /**
+ * The non-blocking form of dfx_general_verify_token(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_general_verify_token() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_general_verify_token_async(DfxClient *client,
+                                         const char *token,
+                                         DfxCallback callback,
+                                         void *user_data,
+                                         uint64_t *out_request_id);
+
+/**
  * The API's status: GET status. The answer carries "StatusID" ("ACTIVE"
  * when usable, or "MAINTENANCE", "ERROR", "LATENCY"), "Version",
  * "Region".
@@ -683,6 +1045,27 @@ DfxStatus dfx_general_verify_token(DfxClient *client,
  * session listener; blocks. Since 0.1.0.
  */
 DfxStatus dfx_general_status(DfxClient *client, DfxResponse **out_response);
+
+/**
+ * The non-blocking form of dfx_general_status(): the same arguments, checked now
+ * (an argument error is returned here and the callback is never called),
+ * with `callback`, `user_data` and `out_request_id` in place of
+ * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+ * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+ * exactly once with the status and response dfx_general_status() would have returned
+ * (see DfxCallback); session changes and the session listener happen on
+ * the internal thread, before the callback.
+ *
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+ * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+ * stay valid, and usable from another thread, until the callback runs.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DfxStatus dfx_general_status_async(DfxClient *client,
+                                   DfxCallback callback,
+                                   void *user_data,
+                                   uint64_t *out_request_id);
 
 /**
  * The HTTP status code of the answer (200, 401, …); 0 if `response` is NULL.

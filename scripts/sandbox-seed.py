@@ -2,6 +2,7 @@
 """Helpers for scripts that drive the sandbox at DFX_SANDBOX_URL:
 
     sandbox-seed.py pair                 print "TOKEN REFRESH_TOKEN" (a live device pair)
+    sandbox-seed.py pairs N              print N such lines
     sandbox-seed.py FIELD                print a seed value (LicenseKey, Organization, PhoneNumber, ...)
     sandbox-seed.py login-code PHONE     wait (up to 30 s) for the login code "sent" to PHONE and print it
 """
@@ -27,6 +28,9 @@ def main(argv):
     if len(argv) == 2 and argv[1] == "pair":
         pair = call("POST", "/_sandbox/pairs", {})
         print(pair["Token"], pair["RefreshToken"])
+    elif len(argv) == 3 and argv[1] == "pairs":
+        for pair in call("POST", "/_sandbox/pairs", {"Count": int(argv[2])})["Pairs"]:
+            print(pair["Token"], pair["RefreshToken"])
     elif len(argv) == 3 and argv[1] == "login-code":
         deadline = time.monotonic() + 30
         while True:

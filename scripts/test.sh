@@ -24,7 +24,7 @@ suite() {
 
 set -e
 cargo build -p dfx -p dfx-sandbox
-make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session \
+make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session build/test_async-asan build/async_renews \
     build/quickstart build/quickstart-cxx
 set +e
 
@@ -37,8 +37,11 @@ suite "c: failure paths (shared libdfx.so)" $sb build/test_failures
 suite "c: failure paths (static libdfx.a)" $sb build/test_failures-static
 suite "c: 8 threads x 50 renews" $sb build/test_threads
 suite "c: session lifecycle, listener, single flight, outcome unknown" $sb build/test_session
+suite "c: async, 10000 in flight, cancel, free (ASan+UBSan)" $sb build/test_async-asan
 suite "c: quickstart example" $sb $quickstart build/quickstart
 suite "c++: quickstart compiled as C++" $sb $quickstart build/quickstart-cxx
+suite "c: async event-loop example, 500 renews" $sb bash -c \
+    'python3 scripts/sandbox-seed.py pairs 500 | build/async_renews "$DFX_SANDBOX_URL"'
 memcheck="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect --error-exitcode=99"
 suite "c: failure paths under valgrind memcheck" $sb $memcheck build/test_failures

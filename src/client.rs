@@ -16,6 +16,7 @@ use crate::auths::Auths;
 use crate::error::Error;
 use crate::general::General;
 use crate::organizations::Organizations;
+use crate::requests::Requests;
 use crate::response::Response;
 use crate::secret::WipedBytes;
 use crate::session::{SessionField, SessionStore, TokenKind};
@@ -33,12 +34,14 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// settings); safe to use from many threads at once.
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    inner: Arc<Shared>,
 }
 
-struct Inner {
+/// What every clone of a client shares.
+pub(crate) struct Shared {
     transport: Transport,
     session: SessionStore,
+    pub(crate) requests: Requests,
     /// Renew a stored pair this many seconds before its token expires; 0 = never.
     auto_renew_secs: AtomicU64,
 }
@@ -66,9 +69,10 @@ impl Client {
         let base = parse_base_url(base_url.unwrap_or(DEFAULT_BASE_URL))?;
         let transport = Transport::new(base, Some(DEFAULT_TIMEOUT))?;
         Ok(Client {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Shared {
                 transport,
                 session: SessionStore::default(),
+                requests: Requests::default(),
                 auto_renew_secs: AtomicU64::new(0),
             }),
         })
@@ -88,6 +92,10 @@ impl Client {
     /// The base URL requests are sent under.
     pub fn base_url(&self) -> &str {
         self.inner.transport.base().as_str()
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.inner
     }
 
     /// The session: token pairs and ids, its listener, its JSON form.

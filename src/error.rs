@@ -81,16 +81,7 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidArgument(m) => write!(f, "invalid argument: {m}"),
             Error::InvalidUrl(m) => write!(f, "invalid URL: {m}"),
-            Error::Api(r) => {
-                write!(f, "the API answered HTTP {}", r.status())?;
-                if let Some(code) = r.error_code() {
-                    write!(f, " {code}")?;
-                }
-                if let Some(msg) = r.error_message() {
-                    write!(f, ": {msg}")?;
-                }
-                Ok(())
-            }
+            Error::Api(r) => f.write_str(&api_message(r)),
             Error::Connect(m) => write!(f, "could not connect: {m}"),
             Error::Timeout(m) => write!(f, "timed out: {m}"),
             Error::Tls(m) => write!(f, "TLS failure: {m}"),
@@ -115,3 +106,17 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// How an [`Error::Api`] reads: "the API answered HTTP 401 CODE: message".
+pub(crate) fn api_message(r: &Response) -> String {
+    let mut text = format!("the API answered HTTP {}", r.status());
+    if let Some(code) = r.error_code() {
+        text.push(' ');
+        text.push_str(code);
+    }
+    if let Some(message) = r.error_message() {
+        text.push_str(": ");
+        text.push_str(message);
+    }
+    text
+}

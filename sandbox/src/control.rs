@@ -17,7 +17,13 @@ struct PairRequest {
     kind: Option<String>,
     #[serde(default)]
     token_expires_in: Option<u64>,
+    /// Make this many pairs at once: the answer is then {"Pairs": [...]}.
+    #[serde(default)]
+    count: Option<usize>,
 }
+
+/// Most pairs one control-plane request may make.
+const MAX_PAIRS_PER_REQUEST: usize = 100_000;
 
 /// `rest` is the path after `_sandbox/`.
 pub(crate) fn handle(
@@ -66,7 +72,7 @@ fn bad_request(message: &str) -> Reply {
 
 fn pairs(state: &State, body: &[u8]) -> Reply {
     let req: PairRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        PairRequest { kind: None, token_expires_in: None }
+        PairRequest { kind: None, token_expires_in: None, count: None }
     } else {
         match serde_json::from_slice(body) {
             Ok(r) => r,
@@ -81,8 +87,22 @@ fn pairs(state: &State, body: &[u8]) -> Reply {
         },
     };
     let ttl = Duration::from_secs(req.token_expires_in.unwrap_or(86400));
-    let (token, refresh) = state.create_pair(kind, ttl);
-    Reply::json(200, &json!({ "Token": token, "RefreshToken": refresh }))
+    match req.count {
+        None => {
+            let (token, refresh) = state.create_pair(kind, ttl);
+            Reply::json(200, &json!({ "Token": token, "RefreshToken": refresh }))
+        }
+        Some(n) if n > MAX_PAIRS_PER_REQUEST => bad_request("Count is at most 100000"),
+        Some(n) => {
+            let pairs: Vec<_> = (0..n)
+                .map(|_| {
+                    let (token, refresh) = state.create_pair(kind, ttl);
+                    json!({ "Token": token, "RefreshToken": refresh })
+                })
+                .collect();
+            Reply::json(200, &json!({ "Pairs": pairs }))
+        }
+    }
 }
 
 fn push_fault(state: &State, body: &[u8]) -> Reply {

@@ -1,11 +1,14 @@
 //! The Auths calls (`dfx_auth_*`).
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use super::args;
+use super::callback::{optional, required, spawn_call, DfxCallback};
 use super::client::DfxClient;
 use super::response::{deliver, DfxResponse};
-use super::status::DfxStatus;
+use super::boundary::Failure;
+use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT};
+use crate::requests::OnCancel;
 
 /// Exchange a token pair for a new one: POST auths/renew with
 /// {"Token","RefreshToken"} and `Authorization: Bearer <token>`.
@@ -49,6 +52,40 @@ pub unsafe extern "C" fn dfx_auth_renew(
     })
 }
 
+/// The non-blocking form of dfx_auth_renew(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_auth_renew() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback. A cancelled call still completes in the
+/// background so its effect on the session is never lost.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_auth_renew_async(
+    client: *mut DfxClient,
+    token: *const c_char,
+    refresh_token: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let token = required(token, "token")?;
+        let refresh_token = required(refresh_token, "refresh_token")?;
+        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+            c.auths().renew(&token, &refresh_token).await
+        })
+    })
+}
+
 /// Ask the API to send a one-time login code by SMS: PATCH auths/users/code
 /// with {"PhoneNumber","Identifier"}. (The JavaScript client sends this to
 /// auths/renew by mistake; dfx does not.)
@@ -81,6 +118,39 @@ pub unsafe extern "C" fn dfx_auth_request_login_code(
     })
 }
 
+/// The non-blocking form of dfx_auth_request_login_code(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_auth_request_login_code() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_auth_request_login_code_async(
+    client: *mut DfxClient,
+    phone_number: *const c_char,
+    org_identifier: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let phone_number = required(phone_number, "phone_number")?;
+        let org_identifier = required(org_identifier, "org_identifier")?;
+        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+            c.auths().request_login_code(&phone_number, &org_identifier).await
+        })
+    })
+}
+
 /// Ask the API to e-mail a password-reset link: PATCH auths/users/reset
 /// with {"Email","Identifier"}.
 /// Bearer: the session's device token (none if unset). Session: unchanged.
@@ -108,6 +178,39 @@ pub unsafe extern "C" fn dfx_auth_request_reset_password_link(
     })
 }
 
+/// The non-blocking form of dfx_auth_request_reset_password_link(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_auth_request_reset_password_link() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_auth_request_reset_password_link_async(
+    client: *mut DfxClient,
+    email: *const c_char,
+    org_identifier: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let email = required(email, "email")?;
+        let org_identifier = required(org_identifier, "org_identifier")?;
+        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+            c.auths().request_reset_password_link(&email, &org_identifier).await
+        })
+    })
+}
+
 /// Send a password reset to a mobile phone: PATCH auths/users/reset/mobile
 /// with {"Email"} and/or {"PhoneNumber"} (each sent only when given).
 /// Bearer: the session's device token (none if unset). Session: unchanged.
@@ -129,6 +232,42 @@ pub unsafe extern "C" fn dfx_auth_send_reset_mobile(
         let email = args::optional_string(email, "email")?;
         let phone_number = args::optional_string(phone_number, "phone_number")?;
         deliver(crate::blocking(client.auths().send_reset_mobile(email, phone_number)), out)
+    })
+}
+
+/// The non-blocking form of dfx_auth_send_reset_mobile(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_auth_send_reset_mobile() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_auth_send_reset_mobile_async(
+    client: *mut DfxClient,
+    email: *const c_char,
+    phone_number: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let email = optional(email, "email")?;
+        let phone_number = optional(phone_number, "phone_number")?;
+        if email.as_deref().is_none_or(|s| s.is_empty()) && phone_number.as_deref().is_none_or(|s| s.is_empty()) {
+            return Err(Failure::new(DFX_ERR_INVALID_ARGUMENT, "give `email`, `phone_number` or both"));
+        }
+        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+            c.auths().send_reset_mobile(email.as_deref().map(|s| s.as_str()), phone_number.as_deref().map(|s| s.as_str())).await
+        })
     })
 }
 
@@ -156,6 +295,39 @@ pub unsafe extern "C" fn dfx_auth_generate_token(
     })
 }
 
+/// The non-blocking form of dfx_auth_generate_token(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_auth_generate_token() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_auth_generate_token_async(
+    client: *mut DfxClient,
+    token: *const c_char,
+    refresh_token: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let token = required(token, "token")?;
+        let refresh_token = required(refresh_token, "refresh_token")?;
+        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+            c.auths().generate_token(&token, &refresh_token).await
+        })
+    })
+}
+
 /// An organization's SSO client credentials: GET
 /// auths/organization/credentials/{org_id} (`org_id` percent-encoded), answer
 /// {"orgName","logoURL","userPoolId","nativeAuthEnabled","cognitoDomainUrl",
@@ -176,5 +348,36 @@ pub unsafe extern "C" fn dfx_auth_get_org_client_credentials(
         let (client, out) = args::call_target(client, out_response)?;
         let org_id = args::string(org_id, "org_id")?;
         deliver(crate::blocking(client.auths().get_org_client_credentials(org_id)), out)
+    })
+}
+
+/// The non-blocking form of dfx_auth_get_org_client_credentials(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_auth_get_org_client_credentials() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_auth_get_org_client_credentials_async(
+    client: *mut DfxClient,
+    org_id: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let org_id = required(org_id, "org_id")?;
+        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+            c.auths().get_org_client_credentials(&org_id).await
+        })
     })
 }

@@ -42,17 +42,31 @@ pub unsafe extern "C" fn dfx_client_new(base_url: *const c_char, out_client: *mu
     })
 }
 
-/// Free a client and close its idle connections. NULL is a no-op.
+/// Free a client. NULL is a no-op.
 ///
-/// The caller must make sure no other thread is using the client, and must
-/// not use `client` afterwards. Responses obtained from the client stay
-/// valid and must still be freed with dfx_response_free().
-/// Since 0.1.0.
+/// Non-blocking calls still in flight are cancelled: each callback runs
+/// once (with DFX_ERR_CANCELLED unless it had already completed), and this
+/// function returns only after every callback of this client has returned —
+/// no callback of this client runs after it returns. Calls that change the
+/// session and were cancelled mid-way are first carried through (bounded by
+/// the timeout), so their session listener calls also happen before it
+/// returns.
+///
+/// Called from inside one of this client's callbacks, it cannot wait for
+/// itself: it cancels everything and returns at once; the remaining
+/// callbacks (cancelled) may then still run, and the client's memory is
+/// released when the last of them returns. Never call it from a session
+/// listener, or while another thread is inside a blocking call on the same
+/// client. The caller must not use `client` afterwards. Responses obtained
+/// from the client stay valid and must still be freed with
+/// dfx_response_free(). Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_client_free(client: *mut DfxClient) {
     ffi_value!((), {
         if !client.is_null() {
-            drop(Box::from_raw(client));
+            let client = Box::from_raw(client);
+            client.inner.close();
+            drop(client);
         }
     })
 }

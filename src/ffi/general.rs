@@ -1,11 +1,14 @@
 //! The General calls (`dfx_general_*`).
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use super::args;
+use super::callback::{optional, spawn_call, DfxCallback};
 use super::client::DfxClient;
 use super::response::{deliver, DfxResponse};
-use super::status::DfxStatus;
+use super::boundary::Failure;
+use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT};
+use crate::requests::OnCancel;
 
 /// Verify a token and read its claims: GET auth. The answer carries
 /// "ActiveLicense", "DeviceID", "ID", "OrganizationID", "Region",
@@ -33,6 +36,40 @@ pub unsafe extern "C" fn dfx_general_verify_token(
     })
 }
 
+/// The non-blocking form of dfx_general_verify_token(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_general_verify_token() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_general_verify_token_async(
+    client: *mut DfxClient,
+    token: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let token = optional(token, "token")?;
+        if token.as_deref().is_some_and(|s| s.is_empty()) {
+            return Err(Failure::new(DFX_ERR_INVALID_ARGUMENT, "`token` must not be empty"));
+        }
+        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+            c.general().verify_token(token.as_deref().map(|s| s.as_str())).await
+        })
+    })
+}
+
 /// The API's status: GET status. The answer carries "StatusID" ("ACTIVE"
 /// when usable, or "MAINTENANCE", "ERROR", "LATENCY"), "Version",
 /// "Region".
@@ -46,5 +83,34 @@ pub unsafe extern "C" fn dfx_general_status(client: *mut DfxClient, out_response
     ffi_status!({
         let (client, out) = args::call_target(client, out_response)?;
         deliver(crate::blocking(client.general().status()), out)
+    })
+}
+
+/// The non-blocking form of dfx_general_status(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_general_status() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_general_status_async(
+    client: *mut DfxClient,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+            c.general().status().await
+        })
     })
 }

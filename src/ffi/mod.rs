@@ -18,6 +18,7 @@ mod boundary;
 mod args;
 // Declaration order is the header's order.
 pub mod client;
+pub mod callback;
 pub mod session;
 pub mod auths;
 pub mod organizations;
@@ -29,6 +30,7 @@ pub mod status;
 pub mod version;
 
 pub use auths::*;
+pub use callback::*;
 pub use client::*;
 pub use general::*;
 pub use organizations::*;

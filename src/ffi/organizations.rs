@@ -1,12 +1,14 @@
 //! The Organizations calls (`dfx_organization_*`).
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use super::args;
+use super::callback::{optional, required, spawn_call, DfxCallback};
 use super::client::DfxClient;
 use super::response::{deliver, DfxResponse};
 use super::status::DfxStatus;
 use crate::organizations::License;
+use crate::requests::OnCancel;
 
 /// Register a license: POST organizations/licenses with {"Key",
 /// "DeviceTypeID","Name","Identifier","Version"}; the answer carries
@@ -53,6 +55,47 @@ pub unsafe extern "C" fn dfx_organization_register_license(
     })
 }
 
+/// The non-blocking form of dfx_organization_register_license(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_organization_register_license() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback. A cancelled call still completes in the
+/// background so its effect on the session is never lost.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_organization_register_license_async(
+    client: *mut DfxClient,
+    license_key: *const c_char,
+    device_type_id: *const c_char,
+    name: *const c_char,
+    identifier: *const c_char,
+    version: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let license_key = required(license_key, "license_key")?;
+        let device_type_id = required(device_type_id, "device_type_id")?;
+        let name = required(name, "name")?;
+        let identifier = required(identifier, "identifier")?;
+        let version = required(version, "version")?;
+        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+            let license = License { key: &license_key, device_type_id: &device_type_id, name: &name, identifier: &identifier, version: &version };
+            c.organizations().register_license(&license).await
+        })
+    })
+}
+
 /// Unregister this device's license: DELETE organizations/licenses. Frees
 /// the seat; the device's tokens stop working.
 ///
@@ -75,6 +118,36 @@ pub unsafe extern "C" fn dfx_organization_unregister_license(
     ffi_status!({
         let (client, out) = args::call_target(client, out_response)?;
         deliver(crate::blocking(client.organizations().unregister_license()), out)
+    })
+}
+
+/// The non-blocking form of dfx_organization_unregister_license(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_organization_unregister_license() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback. A cancelled call still completes in the
+/// background so its effect on the session is never lost.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_organization_unregister_license_async(
+    client: *mut DfxClient,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+            c.organizations().unregister_license().await
+        })
     })
 }
 
@@ -108,5 +181,43 @@ pub unsafe extern "C" fn dfx_organization_login(
         let identifier = args::string(identifier, "identifier")?;
         let mfa_token = args::optional_string(mfa_token, "mfa_token")?;
         deliver(crate::blocking(client.organizations().login(email, password, identifier, mfa_token)), out)
+    })
+}
+
+/// The non-blocking form of dfx_organization_login(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_organization_login() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback. A cancelled call still completes in the
+/// background so its effect on the session is never lost.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_organization_login_async(
+    client: *mut DfxClient,
+    email: *const c_char,
+    password: *const c_char,
+    identifier: *const c_char,
+    mfa_token: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let email = required(email, "email")?;
+        let password = required(password, "password")?;
+        let identifier = required(identifier, "identifier")?;
+        let mfa_token = optional(mfa_token, "mfa_token")?;
+        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+            c.organizations().login(&email, &password, &identifier, mfa_token.as_deref().map(|s| s.as_str())).await
+        })
     })
 }

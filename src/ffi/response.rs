@@ -67,23 +67,24 @@ impl Drop for DfxResponse {
     }
 }
 
-/// Hand a call's result to C: a response (2xx, or non-2xx with
-/// DFX_ERR_API) goes to `*out`; anything else leaves `*out` NULL.
-pub(crate) fn deliver(result: Result<Response, Error>, out: &mut *mut DfxResponse) -> Result<(), Failure> {
+/// Split a call's result for C: the response to hand out (2xx, or
+/// non-2xx with DFX_ERR_API) and the status with its message.
+pub(crate) fn outcome(result: Result<Response, Error>) -> (*mut DfxResponse, Result<(), Failure>) {
     match result {
-        Ok(response) => {
-            *out = DfxResponse::new(response).into_raw();
-            Ok(())
+        Ok(response) => (DfxResponse::new(response).into_raw(), Ok(())),
+        Err(Error::Api(response)) => {
+            let failure = Failure::new(super::status::DFX_ERR_API, crate::error::api_message(&response));
+            (DfxResponse::new(*response).into_raw(), Err(failure))
         }
-        Err(error @ Error::Api(_)) => {
-            let failure = Failure::new(super::status::DFX_ERR_API, error.to_string());
-            if let Error::Api(response) = error {
-                *out = DfxResponse::new(*response).into_raw();
-            }
-            Err(failure)
-        }
-        Err(error) => Err(Failure::from(error)),
+        Err(error) => (ptr::null_mut(), Err(Failure::from(error))),
     }
+}
+
+/// Hand a blocking call's result to C through `*out`.
+pub(crate) fn deliver(result: Result<Response, Error>, out: &mut *mut DfxResponse) -> Result<(), Failure> {
+    let (response, status) = outcome(result);
+    *out = response;
+    status
 }
 
 fn opt_ptr(s: &Option<CString>) -> *const c_char {

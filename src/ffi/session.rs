@@ -5,15 +5,15 @@ use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
 use std::time::Duration;
 
-use zeroize::Zeroize;
-
 use super::args;
+use super::callback::{spawn_call, wipe, DfxCallback, SendPtr};
 use super::boundary::Failure;
 use super::client::DfxClient;
 use super::response::{deliver, DfxResponse};
 use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT, DFX_ERR_NULL_ARGUMENT};
 use super::string::hand_out;
 use crate::session::{Session, SessionField, TokenKind};
+use crate::requests::OnCancel;
 
 /// Names a field of the session: one of the DFX_SESSION_* constants.
 /// An integer, validated on every call (another value is
@@ -158,19 +158,6 @@ pub unsafe extern "C" fn dfx_session_from_json(client: *mut DfxClient, json: *co
     })
 }
 
-/// Wraps the caller's `user_data` so the listener can be called from any
-/// thread; the caller promised that in dfx_client_set_session_listener().
-struct UserData(*mut c_void);
-unsafe impl Send for UserData {}
-unsafe impl Sync for UserData {}
-
-impl UserData {
-    // A method, so closures capture the whole (Send + Sync) wrapper.
-    fn get(&self) -> *mut c_void {
-        self.0
-    }
-}
-
 /// Install the session listener (NULL `listener` removes it).
 ///
 /// The listener is called after every change of the session — register,
@@ -199,11 +186,11 @@ pub unsafe extern "C" fn dfx_client_set_session_listener(
     ffi_status!({
         let client = args::handle(client, "client")?;
         let listener = listener.map(|f| {
-            let user_data = UserData(user_data);
+            let user_data = SendPtr::new(user_data);
             Arc::new(move |json: &str| {
                 let Ok(text) = CString::new(json) else { return };
                 f(user_data.get(), text.as_ptr());
-                text.into_bytes().zeroize();
+                wipe(text);
             }) as crate::session::Listener
         });
         client.inner.session().set_listener(listener)?;
@@ -243,6 +230,39 @@ pub unsafe extern "C" fn dfx_session_renew(
         let (client, out) = args::call_target(client, out_response)?;
         let kind = token_kind(kind)?;
         deliver(crate::blocking(client.auths().renew_stored(kind)), out)
+    })
+}
+
+/// The non-blocking form of dfx_session_renew(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_session_renew() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback. A cancelled renew still completes in the
+/// background so the new pair is stored and announced, never lost.
+/// "No stored pair" is reported through the callback (DFX_ERR_INVALID_ARGUMENT).
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_session_renew_async(
+    client: *mut DfxClient,
+    kind: DfxTokenKind,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let kind = token_kind(kind)?;
+        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+            c.auths().renew_stored(kind).await
+        })
     })
 }
 

@@ -1,11 +1,13 @@
 //! The Users calls (`dfx_user_*`).
 
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 use super::args;
+use super::callback::{optional, required, spawn_call, DfxCallback};
 use super::client::DfxClient;
 use super::response::{deliver, DfxResponse};
 use super::status::DfxStatus;
+use crate::requests::OnCancel;
 
 /// Log a user in on this device: POST users/auth with {"Email","Password"}
 /// and "MFAToken" when given. The user pair can take measurements.
@@ -36,6 +38,42 @@ pub unsafe extern "C" fn dfx_user_login(
     })
 }
 
+/// The non-blocking form of dfx_user_login(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_user_login() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback. A cancelled call still completes in the
+/// background so its effect on the session is never lost.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_user_login_async(
+    client: *mut DfxClient,
+    email: *const c_char,
+    password: *const c_char,
+    mfa_token: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let email = required(email, "email")?;
+        let password = required(password, "password")?;
+        let mfa_token = optional(mfa_token, "mfa_token")?;
+        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+            c.users().login(&email, &password, mfa_token.as_deref().map(|s| s.as_str())).await
+        })
+    })
+}
+
 /// Log in with the code dfx_auth_request_login_code() had sent by SMS:
 /// POST users/auth/code with {"LoginCode","PhoneNumber","OrgKey"}
 /// (LoginCode sent as a JSON string, which keeps leading zeros).
@@ -63,5 +101,41 @@ pub unsafe extern "C" fn dfx_user_login_with_phone_code(
         let phone_number = args::string(phone_number, "phone_number")?;
         let org_key = args::string(org_key, "org_key")?;
         deliver(crate::blocking(client.users().login_with_phone_code(login_code, phone_number, org_key)), out)
+    })
+}
+
+/// The non-blocking form of dfx_user_login_with_phone_code(): the same arguments, checked now
+/// (an argument error is returned here and the callback is never called),
+/// with `callback`, `user_data` and `out_request_id` in place of
+/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
+/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
+/// exactly once with the status and response dfx_user_login_with_phone_code() would have returned
+/// (see DfxCallback); session changes and the session listener happen on
+/// the internal thread, before the callback. A cancelled call still completes in the
+/// background so its effect on the session is never lost.
+///
+/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
+/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
+/// stay valid, and usable from another thread, until the callback runs.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_user_login_with_phone_code_async(
+    client: *mut DfxClient,
+    login_code: *const c_char,
+    phone_number: *const c_char,
+    org_key: *const c_char,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        let login_code = required(login_code, "login_code")?;
+        let phone_number = required(phone_number, "phone_number")?;
+        let org_key = required(org_key, "org_key")?;
+        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+            c.users().login_with_phone_code(&login_code, &phone_number, &org_key).await
+        })
     })
 }

@@ -96,6 +96,33 @@ static inline void sandbox_pair(char *token, char *refresh) {
     free(body);
 }
 
+/* n live device pairs in one control request; tokens[i] and refreshes[i]
+ * are malloc'd strings (caller frees). */
+static inline void sandbox_pairs(int n, char **tokens, char **refreshes) {
+    char body[64];
+    snprintf(body, sizeof body, "{\"Count\":%d}", n);
+    char *json = sandbox_request("POST", "/_sandbox/pairs", body);
+    const char *at = strchr(json, '[');
+    for (int i = 0; i < n; i++) {
+        char buf[2048];
+        at = strstr(at, "{\"");
+        if (at == NULL) {
+            fprintf(stderr, "sandbox_pairs: only %d pairs\n", i);
+            exit(2);
+        }
+        const char *end = strchr(at, '}');
+        size_t len = (size_t)(end - at) + 1;
+        char *one = strndup(at, len);
+        json_string_field(one, "Token", buf, sizeof buf);
+        tokens[i] = strdup(buf);
+        json_string_field(one, "RefreshToken", buf, sizeof buf);
+        refreshes[i] = strdup(buf);
+        free(one);
+        at = end + 1;
+    }
+    free(json);
+}
+
 /* Inject a fault (JSON as documented in sandbox/README.md). */
 static inline void sandbox_fault(const char *fault_json) {
     free(sandbox_request("POST", "/_sandbox/faults", fault_json));

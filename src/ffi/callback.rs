@@ -1,0 +1,141 @@
+//! Non-blocking calls: `DfxCallback`, starting a call on the internal
+//! runtime, cancelling it.
+
+use std::ffi::{c_char, c_void, CString};
+use std::future::Future;
+
+use zeroize::{Zeroize, Zeroizing};
+
+use super::args;
+use super::boundary::{clear_last_error, set_last_error, Failure};
+use super::client::DfxClient;
+use super::response::{outcome, DfxResponse};
+use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT, DFX_ERR_NULL_ARGUMENT};
+use crate::client::Client;
+use crate::error::Error;
+use crate::requests::OnCancel;
+use crate::response::Response;
+
+/// The completion of a non-blocking (`_async`) call.
+///
+/// Called exactly once per accepted request, on one of dfx's internal
+/// threads, never from inside the `_async` call itself; callbacks of
+/// different requests may run at the same time on different threads.
+/// `status` and `response` are what the blocking form would have returned:
+/// `response` is non-NULL for DFX_OK and DFX_ERR_API, NULL otherwise, and
+/// the callback owns it (free it with dfx_response_free(), now or later,
+/// from any thread). DFX_ERR_CANCELLED if dfx_client_cancel() or
+/// dfx_client_free() came first. dfx_last_error_message() on the callback's
+/// thread describes a failure while the callback runs.
+///
+/// Inside a callback: `_async` calls, dfx_client_cancel(), accessors and
+/// session reads work; a blocking call returns DFX_ERR_WOULD_DEADLOCK
+/// (it would stall the thread that drives the requests); dfx_client_free()
+/// is allowed (see there). Keep callbacks short: hand the result to your
+/// own thread or event loop.
+pub type DfxCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, status: DfxStatus, response: *mut DfxResponse)>;
+
+/// A caller's pointer, carried to whatever thread runs its callback or
+/// listener: the caller promises (in the header) that this is allowed.
+pub(crate) struct SendPtr(*mut c_void);
+unsafe impl Send for SendPtr {}
+unsafe impl Sync for SendPtr {}
+
+impl SendPtr {
+    pub(crate) fn new(ptr: *mut c_void) -> SendPtr {
+        SendPtr(ptr)
+    }
+
+    // A method, so closures capture the whole (Send + Sync) wrapper.
+    pub(crate) fn get(&self) -> *mut c_void {
+        self.0
+    }
+}
+
+/// Copy a required string argument of an `_async` call: not NULL, UTF-8,
+/// not empty (argument errors are reported synchronously).
+///
+/// # Safety
+/// As for [`args::string`].
+pub(crate) unsafe fn required(ptr: *const c_char, name: &str) -> Result<Zeroizing<String>, Failure> {
+    let text = args::string(ptr, name)?;
+    if text.is_empty() {
+        return Err(Failure::new(DFX_ERR_INVALID_ARGUMENT, format!("`{name}` must not be empty")));
+    }
+    Ok(Zeroizing::new(text.to_owned()))
+}
+
+/// Copy an optional string argument of an `_async` call (NULL is `None`).
+///
+/// # Safety
+/// As for [`args::string`].
+pub(crate) unsafe fn optional(ptr: *const c_char, name: &str) -> Result<Option<Zeroizing<String>>, Failure> {
+    Ok(args::optional_string(ptr, name)?.map(|s| Zeroizing::new(s.to_owned())))
+}
+
+/// Start `call` on the internal runtime; `callback` gets its result.
+/// `on_cancel`: calls that change the session finish in the background
+/// when cancelled ([`OnCancel::Finish`]), so no pair is ever lost.
+///
+/// # Safety
+/// `out_request_id` is NULL or writable.
+pub(crate) unsafe fn spawn_call<F, Fut>(
+    client: &Client,
+    on_cancel: OnCancel,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+    call: F,
+) -> Result<(), Failure>
+where
+    F: FnOnce(Client) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Response, Error>> + Send + 'static,
+{
+    let callback =
+        callback.ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, "argument `callback` is NULL"))?;
+    let user_data = SendPtr::new(user_data);
+    let publish = |id: u64| {
+        if let Some(out) = out_request_id.as_mut() {
+            *out = id;
+        }
+    };
+    let complete = move |result: Result<Response, Error>| {
+        let (response, status) = outcome(result);
+        let status = match status {
+            Ok(()) => {
+                clear_last_error();
+                super::status::DFX_OK
+            }
+            Err(failure) => {
+                set_last_error(&failure.message);
+                failure.status
+            }
+        };
+        unsafe { callback(user_data.get(), status, response) };
+    };
+    client.spawn(on_cancel, call, publish, complete)?;
+    Ok(())
+}
+
+/// Cancel a non-blocking call. If it has not completed, its callback runs
+/// (exactly once, soon, on an internal thread) with DFX_ERR_CANCELLED; a
+/// call that changes the session (renew, register, logins, unregister) is
+/// still carried through in the background so its effect on the session
+/// is stored and announced — only the callback reports the cancellation.
+/// Cancelling a finished, unknown or already cancelled id does nothing.
+///
+/// Returns DFX_OK (also for unknown ids); DFX_ERR_NULL_ARGUMENT.
+/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+#[no_mangle]
+pub unsafe extern "C" fn dfx_client_cancel(client: *mut DfxClient, request_id: u64) -> DfxStatus {
+    ffi_status!({
+        let client = args::handle(client, "client")?;
+        client.inner.cancel(request_id);
+        Ok(())
+    })
+}
+
+/// Wipe a C string made for a callback or listener.
+pub(crate) fn wipe(text: CString) {
+    text.into_bytes().zeroize();
+}
