@@ -32,13 +32,13 @@ build/quickstart: examples/quickstart.c include/dfx.h $(LIBDIR)/libdfx.so | buil
 build/async_renews: examples/async_renews.c include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx -lpthread
 
-build/%: tests/c/%.c tests/c/sandbox_ctl.h include/dfx.h $(LIBDIR)/libdfx.so | build
+build/%: tests/c/%.c tests/c/sandbox_ctl.h tests/c/check.h include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx -lpthread
 
-build/%-asan: tests/c/%.c tests/c/sandbox_ctl.h include/dfx.h $(LIBDIR)/libdfx.so | build
+build/%-asan: tests/c/%.c tests/c/sandbox_ctl.h tests/c/check.h include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CC) $(CFLAGS) -fsanitize=address,undefined -fno-omit-frame-pointer $< -o $@ -L$(LIBDIR) -ldfx -lpthread
 
-build/%-static: tests/c/%.c tests/c/sandbox_ctl.h include/dfx.h $(LIBDIR)/libdfx.a | build
+build/%-static: tests/c/%.c tests/c/sandbox_ctl.h tests/c/check.h include/dfx.h $(LIBDIR)/libdfx.a | build
 	$(CC) $(CFLAGS) $< -o $@ $(LIBDIR)/libdfx.a $(STATIC_LIBS)
 
 build/quickstart-cxx: examples/quickstart.c include/dfx.h $(LIBDIR)/libdfx.so | build

@@ -99,7 +99,19 @@ typedef int32_t DfxTokenKind;
 /**
  * The completion of a non-blocking (`_async`) call.
  *
- * Called exactly once per accepted request, on one of dfx's internal
+ * Every call has an `_async` form taking the same arguments, with
+ * `DfxCallback callback, void *user_data, uint64_t *out_request_id` in
+ * place of `DfxResponse **out_response`. Its arguments are checked (and
+ * copied) at once: an argument error is returned by the `_async` call and
+ * the callback never runs. On DFX_OK the request is accepted and
+ * `*out_request_id` (if not NULL) holds its id for dfx_client_cancel(),
+ * written before the callback can run. `user_data` is passed to the
+ * callback untouched; it must stay valid, and be usable from another
+ * thread, until the callback has run. Session changes and the session
+ * listener (on the internal thread) happen before the callback. The
+ * `_async` calls may be made from any thread, including inside a callback.
+ *
+ * The callback is called exactly once per accepted request, on one of dfx's internal
  * threads, never from inside the `_async` call itself; callbacks of
  * different requests may run at the same time on different threads.
  * `status` and `response` are what the blocking form would have returned:
@@ -436,22 +448,14 @@ DfxStatus dfx_client_set_session_listener(DfxClient *client,
 DfxStatus dfx_session_renew(DfxClient *client, DfxTokenKind kind, DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_session_renew(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_session_renew() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback. A cancelled renew still completes in the
+ * The non-blocking form of dfx_session_renew() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`. A cancelled renew still completes in the
  * background so the new pair is stored and announced, never lost.
  * "No stored pair" is reported through the callback (DFX_ERR_INVALID_ARGUMENT).
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_session_renew_async(DfxClient *client,
                                   DfxTokenKind kind,
@@ -529,21 +533,13 @@ DfxStatus dfx_auth_renew(DfxClient *client,
                          DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_auth_renew(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_auth_renew() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback. A cancelled call still completes in the
+ * The non-blocking form of dfx_auth_renew() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_auth_renew_async(DfxClient *client,
                                const char *token,
@@ -577,20 +573,12 @@ DfxStatus dfx_auth_request_login_code(DfxClient *client,
                                       DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_auth_request_login_code(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_auth_request_login_code() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * The non-blocking form of dfx_auth_request_login_code() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_auth_request_login_code_async(DfxClient *client,
                                             const char *phone_number,
@@ -616,20 +604,12 @@ DfxStatus dfx_auth_request_reset_password_link(DfxClient *client,
                                                DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_auth_request_reset_password_link(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_auth_request_reset_password_link() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * The non-blocking form of dfx_auth_request_reset_password_link() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_auth_request_reset_password_link_async(DfxClient *client,
                                                      const char *email,
@@ -655,20 +635,12 @@ DfxStatus dfx_auth_send_reset_mobile(DfxClient *client,
                                      DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_auth_send_reset_mobile(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_auth_send_reset_mobile() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * The non-blocking form of dfx_auth_send_reset_mobile() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_auth_send_reset_mobile_async(DfxClient *client,
                                            const char *email,
@@ -694,20 +666,12 @@ DfxStatus dfx_auth_generate_token(DfxClient *client,
                                   DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_auth_generate_token(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_auth_generate_token() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * The non-blocking form of dfx_auth_generate_token() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_auth_generate_token_async(DfxClient *client,
                                         const char *token,
@@ -733,20 +697,12 @@ DfxStatus dfx_auth_get_org_client_credentials(DfxClient *client,
                                               DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_auth_get_org_client_credentials(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_auth_get_org_client_credentials() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * The non-blocking form of dfx_auth_get_org_client_credentials() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_auth_get_org_client_credentials_async(DfxClient *client,
                                                     const char *org_id,
@@ -787,21 +743,13 @@ DfxStatus dfx_organization_register_license(DfxClient *client,
                                             DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_organization_register_license(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_organization_register_license() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback. A cancelled call still completes in the
+ * The non-blocking form of dfx_organization_register_license() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_organization_register_license_async(DfxClient *client,
                                                   const char *license_key,
@@ -832,21 +780,13 @@ DfxStatus dfx_organization_register_license_async(DfxClient *client,
 DfxStatus dfx_organization_unregister_license(DfxClient *client, DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_organization_unregister_license(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_organization_unregister_license() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback. A cancelled call still completes in the
+ * The non-blocking form of dfx_organization_unregister_license() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_organization_unregister_license_async(DfxClient *client,
                                                     DfxCallback callback,
@@ -877,21 +817,13 @@ DfxStatus dfx_organization_login(DfxClient *client,
                                  DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_organization_login(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_organization_login() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback. A cancelled call still completes in the
+ * The non-blocking form of dfx_organization_login() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_organization_login_async(DfxClient *client,
                                        const char *email,
@@ -923,21 +855,13 @@ DfxStatus dfx_user_login(DfxClient *client,
                          DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_user_login(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_user_login() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback. A cancelled call still completes in the
+ * The non-blocking form of dfx_user_login() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_user_login_async(DfxClient *client,
                                const char *email,
@@ -969,21 +893,13 @@ DfxStatus dfx_user_login_with_phone_code(DfxClient *client,
                                          DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_user_login_with_phone_code(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_user_login_with_phone_code() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback. A cancelled call still completes in the
+ * The non-blocking form of dfx_user_login_with_phone_code() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_user_login_with_phone_code_async(DfxClient *client,
                                                const char *login_code,
@@ -1013,20 +929,12 @@ DfxStatus dfx_general_verify_token(DfxClient *client,
                                    DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_general_verify_token(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_general_verify_token() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * The non-blocking form of dfx_general_verify_token() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_general_verify_token_async(DfxClient *client,
                                          const char *token,
@@ -1047,20 +955,12 @@ DfxStatus dfx_general_verify_token_async(DfxClient *client,
 DfxStatus dfx_general_status(DfxClient *client, DfxResponse **out_response);
 
 /**
- * The non-blocking form of dfx_general_status(): the same arguments, checked now
- * (an argument error is returned here and the callback is never called),
- * with `callback`, `user_data` and `out_request_id` in place of
- * `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
- * not NULL) holds its id for dfx_client_cancel(), and `callback` will run
- * exactly once with the status and response dfx_general_status() would have returned
- * (see DfxCallback); session changes and the session listener happen on
- * the internal thread, before the callback.
- *
- * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
- * `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
- * stay valid, and usable from another thread, until the callback runs.
- * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ * The non-blocking form of dfx_general_status() (see DfxCallback): the same
+ * arguments, checked now, with `callback`, `user_data` and
+ * `out_request_id` in place of `out_response`.
+ * Returns DFX_OK (accepted: the callback will run exactly once);
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+ * DFX_ERR_INTERNAL. Since 0.1.0.
  */
 DfxStatus dfx_general_status_async(DfxClient *client,
                                    DfxCallback callback,

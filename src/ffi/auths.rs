@@ -52,21 +52,13 @@ pub unsafe extern "C" fn dfx_auth_renew(
     })
 }
 
-/// The non-blocking form of dfx_auth_renew(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_auth_renew() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback. A cancelled call still completes in the
+/// The non-blocking form of dfx_auth_renew() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_renew_async(
     client: *mut DfxClient,
@@ -118,20 +110,12 @@ pub unsafe extern "C" fn dfx_auth_request_login_code(
     })
 }
 
-/// The non-blocking form of dfx_auth_request_login_code(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_auth_request_login_code() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// The non-blocking form of dfx_auth_request_login_code() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_request_login_code_async(
     client: *mut DfxClient,
@@ -178,20 +162,12 @@ pub unsafe extern "C" fn dfx_auth_request_reset_password_link(
     })
 }
 
-/// The non-blocking form of dfx_auth_request_reset_password_link(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_auth_request_reset_password_link() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// The non-blocking form of dfx_auth_request_reset_password_link() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_request_reset_password_link_async(
     client: *mut DfxClient,
@@ -235,20 +211,12 @@ pub unsafe extern "C" fn dfx_auth_send_reset_mobile(
     })
 }
 
-/// The non-blocking form of dfx_auth_send_reset_mobile(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_auth_send_reset_mobile() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// The non-blocking form of dfx_auth_send_reset_mobile() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_send_reset_mobile_async(
     client: *mut DfxClient,
@@ -295,20 +263,12 @@ pub unsafe extern "C" fn dfx_auth_generate_token(
     })
 }
 
-/// The non-blocking form of dfx_auth_generate_token(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_auth_generate_token() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// The non-blocking form of dfx_auth_generate_token() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_generate_token_async(
     client: *mut DfxClient,
@@ -351,20 +311,12 @@ pub unsafe extern "C" fn dfx_auth_get_org_client_credentials(
     })
 }
 
-/// The non-blocking form of dfx_auth_get_org_client_credentials(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_auth_get_org_client_credentials() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// The non-blocking form of dfx_auth_get_org_client_credentials() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_get_org_client_credentials_async(
     client: *mut DfxClient,

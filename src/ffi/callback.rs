@@ -18,7 +18,19 @@ use crate::response::Response;
 
 /// The completion of a non-blocking (`_async`) call.
 ///
-/// Called exactly once per accepted request, on one of dfx's internal
+/// Every call has an `_async` form taking the same arguments, with
+/// `DfxCallback callback, void *user_data, uint64_t *out_request_id` in
+/// place of `DfxResponse **out_response`. Its arguments are checked (and
+/// copied) at once: an argument error is returned by the `_async` call and
+/// the callback never runs. On DFX_OK the request is accepted and
+/// `*out_request_id` (if not NULL) holds its id for dfx_client_cancel(),
+/// written before the callback can run. `user_data` is passed to the
+/// callback untouched; it must stay valid, and be usable from another
+/// thread, until the callback has run. Session changes and the session
+/// listener (on the internal thread) happen before the callback. The
+/// `_async` calls may be made from any thread, including inside a callback.
+///
+/// The callback is called exactly once per accepted request, on one of dfx's internal
 /// threads, never from inside the `_async` call itself; callbacks of
 /// different requests may run at the same time on different threads.
 /// `status` and `response` are what the blocking form would have returned:

@@ -36,20 +36,12 @@ pub unsafe extern "C" fn dfx_general_verify_token(
     })
 }
 
-/// The non-blocking form of dfx_general_verify_token(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_general_verify_token() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// The non-blocking form of dfx_general_verify_token() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_general_verify_token_async(
     client: *mut DfxClient,
@@ -86,20 +78,12 @@ pub unsafe extern "C" fn dfx_general_status(client: *mut DfxClient, out_response
     })
 }
 
-/// The non-blocking form of dfx_general_status(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_general_status() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// The non-blocking form of dfx_general_status() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_general_status_async(
     client: *mut DfxClient,

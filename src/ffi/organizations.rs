@@ -55,21 +55,13 @@ pub unsafe extern "C" fn dfx_organization_register_license(
     })
 }
 
-/// The non-blocking form of dfx_organization_register_license(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_organization_register_license() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback. A cancelled call still completes in the
+/// The non-blocking form of dfx_organization_register_license() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_organization_register_license_async(
     client: *mut DfxClient,
@@ -121,21 +113,13 @@ pub unsafe extern "C" fn dfx_organization_unregister_license(
     })
 }
 
-/// The non-blocking form of dfx_organization_unregister_license(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_organization_unregister_license() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback. A cancelled call still completes in the
+/// The non-blocking form of dfx_organization_unregister_license() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_organization_unregister_license_async(
     client: *mut DfxClient,
@@ -184,21 +168,13 @@ pub unsafe extern "C" fn dfx_organization_login(
     })
 }
 
-/// The non-blocking form of dfx_organization_login(): the same arguments, checked now
-/// (an argument error is returned here and the callback is never called),
-/// with `callback`, `user_data` and `out_request_id` in place of
-/// `out_response`. On DFX_OK the request is accepted, `*out_request_id` (if
-/// not NULL) holds its id for dfx_client_cancel(), and `callback` will run
-/// exactly once with the status and response dfx_organization_login() would have returned
-/// (see DfxCallback); session changes and the session listener happen on
-/// the internal thread, before the callback. A cancelled call still completes in the
+/// The non-blocking form of dfx_organization_login() (see DfxCallback): the same
+/// arguments, checked now, with `callback`, `user_data` and
+/// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
-///
-/// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, a required string or
-/// `callback`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. `user_data` is passed to `callback` untouched and must
-/// stay valid, and usable from another thread, until the callback runs.
-/// Thread safety: any thread, including inside a callback. Since 0.1.0.
+/// Returns DFX_OK (accepted: the callback will run exactly once);
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
+/// DFX_ERR_INTERNAL. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_organization_login_async(
     client: *mut DfxClient,

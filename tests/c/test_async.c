@@ -13,33 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "sandbox_ctl.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (cond) {                                                                        \
-            passed++;                                                                      \
-        } else {                                                                           \
-            failed++;                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__,        \
-                    __LINE__, #cond, dfx_last_error_message());                            \
-        }                                                                                  \
-    } while (0)
-
-#define CHECK_STATUS(expr, want)                                                           \
-    do {                                                                                   \
-        DfxStatus got_ = (expr);                                                           \
-        if (got_ == (want)) {                                                              \
-            passed++;                                                                      \
-        } else {                                                                           \
-            failed++;                                                                      \
-            fprintf(stderr, "%s:%d: %s returned %s, want %s (%s)\n", __FILE__, __LINE__,   \
-                    #expr, dfx_status_name(got_), dfx_status_name(want),                   \
-                    dfx_last_error_message());                                             \
-        }                                                                                  \
-    } while (0)
 
 /* One request's record: the callback finds it through user_data. */
 struct slot {
@@ -299,6 +275,5 @@ int main(void) {
     test_many_in_flight(n);
     test_cancel_all(n < 2000 ? n : 2000);
     test_free_in_flight(n < 1000 ? n : 1000);
-    printf("test_async: %d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_report("test_async");
 }

@@ -9,33 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "sandbox_ctl.h"
 
-static int passed, failed;
-
-#define CHECK(cond)                                                                        \
-    do {                                                                                   \
-        if (cond) {                                                                        \
-            passed++;                                                                      \
-        } else {                                                                           \
-            failed++;                                                                      \
-            fprintf(stderr, "%s:%d: CHECK failed: %s (last error: %s)\n", __FILE__,        \
-                    __LINE__, #cond, dfx_last_error_message());                            \
-        }                                                                                  \
-    } while (0)
-
-#define CHECK_STATUS(expr, want)                                                           \
-    do {                                                                                   \
-        DfxStatus got_ = (expr);                                                           \
-        if (got_ == (want)) {                                                              \
-            passed++;                                                                      \
-        } else {                                                                           \
-            failed++;                                                                      \
-            fprintf(stderr, "%s:%d: %s returned %s, want %s (%s)\n", __FILE__, __LINE__,   \
-                    #expr, dfx_status_name(got_), dfx_status_name(want),                   \
-                    dfx_last_error_message());                                             \
-        }                                                                                  \
-    } while (0)
 
 static char license[256], org[256], email[256], password[256], phone[256];
 
@@ -298,6 +274,5 @@ int main(void) {
     test_export_import(client);
     dfx_client_free(client);
     sandbox_reset();
-    printf("test_session: %d passed, %d failed\n", passed, failed);
-    return failed == 0 ? 0 : 1;
+    return check_report("test_session");
 }
