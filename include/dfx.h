@@ -406,12 +406,15 @@ DfxStatus dfx_session_from_json(DfxClient *client, const char *json);
  * Changes are announced one at a time, in the order they happened, never
  * concurrently for one client.
  *
- * Which thread: the thread whose call changed the session.
- * What it may call: dfx_session_get(), dfx_session_to_json(), and calls
- * that do not change the session (e.g. dfx_general_status()). Calls that
- * would change this client's session (set, from_json, renew, register,
- * logins, unregister, set_session_listener) return DFX_ERR_WOULD_DEADLOCK.
- * It must not free the client. `user_data` must stay valid, and be usable
+ * Which thread: the thread whose call changed the session (an internal
+ * thread for `_async` calls).
+ * What it may call: dfx_session_get(), dfx_session_to_json(),
+ * dfx_client_cancel(), and `_async` calls. It should not block: blocking
+ * calls made from it return DFX_ERR_WOULD_DEADLOCK when it runs inside a
+ * call (as it does for every change but dfx_session_set() and
+ * dfx_session_from_json()), and changes of this client's session (set,
+ * from_json, set_session_listener, and the calls that store tokens) always
+ * do. It must not free the client. `user_data` must stay valid, and be usable
  * from any thread, until the listener is replaced or the client freed.
  *
  * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`);

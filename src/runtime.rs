@@ -1,7 +1,9 @@
-//! The one internal tokio runtime of the process.
+//! The runtimes: one multi-threaded runtime per process for the `_async`
+//! calls, and for blocking calls a single-threaded runtime per calling
+//! thread, which that thread drives itself during the call.
 //!
-//! Built lazily on first use (nothing happens at load time), with two worker
-//! threads named `dfx-worker`. It is never dropped: dropping a runtime on one
+//! The process runtime is built lazily on first use (nothing happens at load
+//! time), with two worker threads named `dfx-worker`. It is never dropped: dropping a runtime on one
 //! of its own threads or during process exit panics or hangs, and a library
 //! cannot know when its host is done with it.
 //!
@@ -9,6 +11,7 @@
 //! inherited runtime has no workers. The runtime remembers the PID that built
 //! it; a child builds (and keeps) a fresh one and leaks the inherited one.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::sync::Mutex;
 
@@ -63,12 +66,47 @@ pub(crate) fn on_runtime_thread() -> bool {
     Handle::try_current().is_ok()
 }
 
-/// Run `fut` to completion on the calling thread, with the internal
-/// runtime's I/O and timers. Refuses (instead of panicking or hanging) when
-/// called from a thread that already drives a runtime.
+thread_local! {
+    /// This thread's own single-threaded runtime for blocking calls.
+    static LOCAL: OnceCell<Runtime> = const { OnceCell::new() };
+    /// Whether this thread is inside a blocking call.
+    static IN_BLOCKING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the calling thread is inside a blocking dfx call (so its
+/// requests use this thread's own connection pool).
+pub(crate) fn in_blocking_call() -> bool {
+    IN_BLOCKING.with(Cell::get)
+}
+
+struct BlockingGuard;
+
+impl Drop for BlockingGuard {
+    fn drop(&mut self) {
+        IN_BLOCKING.with(|b| b.set(false));
+    }
+}
+
+/// Run `fut` to completion on the calling thread. The thread drives the
+/// I/O of its own requests itself, on a single-threaded runtime of its own
+/// (built on its first blocking call, dropped when the thread exits), so a
+/// blocking call costs no hand-off to another thread and back. Refuses
+/// (instead of panicking or hanging) when called from a thread that already
+/// drives a runtime.
 pub(crate) fn block_on<F: Future>(fut: F) -> Result<F::Output, Error> {
     if on_runtime_thread() {
         return Err(Error::WouldDeadlock);
     }
-    Ok(get()?.block_on(fut))
+    LOCAL.with(|local| {
+        let rt = local.get_or_try_init(|| {
+            Builder::new_current_thread()
+                .enable_io()
+                .enable_time()
+                .build()
+                .map_err(|e| Error::Internal(format!("could not start this thread's runtime: {e}")))
+        })?;
+        IN_BLOCKING.with(|b| b.set(true));
+        let _guard = BlockingGuard;
+        Ok(rt.block_on(fut))
+    })
 }

@@ -3,7 +3,9 @@
 
 use std::error::Error as StdError;
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -22,6 +24,12 @@ const MAX_REDIRECTS: usize = 5;
 /// How long establishing a TCP connection (plus TLS handshake) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// A pooled connection idle this long is not reused. Shorter than the
+/// keep-alive timeouts servers and load balancers commonly use (60-75 s),
+/// so a request is not written into a connection the server is closing —
+/// for a renew, that would turn into an outcome-unknown failure.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How a request authenticates.
 #[derive(Clone, Copy)]
 pub(crate) enum Auth<'a> {
@@ -32,42 +40,107 @@ pub(crate) enum Auth<'a> {
 }
 
 /// The HTTP side of a client: base URL, pooled connections, timeout.
+///
+/// Two kinds of connection pools: one shared pool for calls that run on
+/// the internal multi-threaded runtime (the `_async` calls), and one pool
+/// per calling thread for blocking calls, which drive their connections on
+/// the calling thread itself (see `runtime::block_on`): no hand-off to a
+/// worker thread and back for every request.
 pub(crate) struct Transport {
-    http: reqwest::Client,
+    shared: reqwest::Client,
+    /// Identifies this transport's pools in the threads' pool lists.
+    id: usize,
+    /// Dropped with the transport: threads then drop its pools.
+    alive: Arc<()>,
+    tls: Arc<rustls::ClientConfig>,
     base: Url,
     /// Whole-request timeout in milliseconds; 0 means none.
     timeout_ms: AtomicU64,
 }
 
+static NEXT_TRANSPORT_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// One transport's connection pool on one thread, for blocking calls.
+struct ThreadPool {
+    transport: usize,
+    alive: Weak<()>,
+    http: reqwest::Client,
+}
+
+thread_local! {
+    /// This thread's pools; dropped (connections closed) when it exits.
+    static THREAD_POOLS: RefCell<Vec<ThreadPool>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The TLS settings every connection uses: rustls with the ring provider
+/// and the Mozilla roots built in (no system store, no OpenSSL).
+fn tls_config() -> Result<Arc<rustls::ClientConfig>, Error> {
+    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Internal(format!("TLS configuration: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<reqwest::Client, Error> {
+    let origin = base.origin();
+    let policy = redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+        } else if attempt.url().origin() != origin {
+            attempt.error("redirect to another origin")
+        } else if !matches!(attempt.status().as_u16(), 307 | 308) {
+            // 301/302/303 would turn a POST or PATCH into a body-less GET.
+            let status = attempt.status().as_u16();
+            attempt.error(format!("HTTP {status} redirect would drop the request body"))
+        } else {
+            attempt.follow()
+        }
+    });
+    reqwest::Client::builder()
+        .use_preconfigured_tls((**tls).clone())
+        .user_agent(USER_AGENT_VALUE)
+        .redirect(policy)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .tcp_nodelay(true)
+        .https_only(base.scheme() == "https")
+        .build()
+        .map_err(|e| Error::Internal(format!("could not build the HTTP client: {e}")))
+}
+
 impl Transport {
     pub(crate) fn new(base: Url, timeout: Option<Duration>) -> Result<Transport, Error> {
-        let origin = base.origin();
-        let policy = redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() > MAX_REDIRECTS {
-                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
-            } else if attempt.url().origin() != origin {
-                attempt.error("redirect to another origin")
-            } else if !matches!(attempt.status().as_u16(), 307 | 308) {
-                // 301/302/303 would turn a POST or PATCH into a body-less GET.
-                let status = attempt.status().as_u16();
-                attempt.error(format!("HTTP {status} redirect would drop the request body"))
-            } else {
-                attempt.follow()
-            }
-        });
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT_VALUE)
-            .redirect(policy)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .pool_idle_timeout(Duration::from_secs(90))
-            .tcp_nodelay(true)
-            .https_only(base.scheme() == "https")
-            .build()
-            .map_err(|e| Error::Internal(format!("could not build the HTTP client: {e}")))?;
+        let tls = tls_config()?;
         Ok(Transport {
-            http,
+            shared: build_http(&base, &tls)?,
+            id: NEXT_TRANSPORT_ID.fetch_add(1, Ordering::Relaxed),
+            alive: Arc::new(()),
+            tls,
             base,
             timeout_ms: AtomicU64::new(timeout.map_or(0, |d| d.as_millis() as u64)),
+        })
+    }
+
+    /// The pool for the current call: the calling thread's own during a
+    /// blocking call, else the shared one.
+    fn http(&self) -> Result<reqwest::Client, Error> {
+        if !crate::runtime::in_blocking_call() {
+            return Ok(self.shared.clone());
+        }
+        THREAD_POOLS.with(|pools| {
+            let mut pools = pools.borrow_mut();
+            if let Some(pool) = pools.iter().find(|p| p.transport == self.id) {
+                return Ok(pool.http.clone());
+            }
+            // Forget the pools of transports that are gone.
+            pools.retain(|p| p.alive.strong_count() > 0);
+            let http = build_http(&self.base, &self.tls)?;
+            pools.push(ThreadPool { transport: self.id, alive: Arc::downgrade(&self.alive), http: http.clone() });
+            Ok(http)
         })
     }
 
@@ -104,7 +177,7 @@ impl Transport {
         body: Option<WipedBytes>,
     ) -> Result<Response, Error> {
         let mut request = self
-            .http
+            .http()?
             .request(method, self.url(path))
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Auth::Bearer(token) = auth {

@@ -286,8 +286,13 @@ fn session_json_and_listener_rules() {
             ));
         })))
         .unwrap();
+    // A change made outside any call: the listener may even block.
     c.session().set(SessionField::DeviceId, "d").unwrap();
     assert_eq!(*calls.lock().unwrap(), vec![(true, true, true)]);
     assert_eq!(sb.count("POST", "auths/renew"), 0);
+    // A change made by a blocking call: blocking from the listener is refused.
+    calls.lock().unwrap().clear();
+    blocking(c.organizations().register_license(&license())).unwrap();
+    assert_eq!(*calls.lock().unwrap(), vec![(true, true, false)]);
     c.session().set_listener(None).unwrap();
 }
