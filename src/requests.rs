@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -152,38 +154,28 @@ impl Client {
             let result = tokio::select! {
                 biased;
                 _ = &mut cancel_rx => Err(Error::Cancelled),
-                permit = wire.acquire_owned() => {
-                    let permit = permit.map_err(|_| Error::Cancelled);
-                    match permit {
-                        Err(e) => Err(e),
-                        Ok(permit) => {
-                            let mut task = tokio::spawn(async move {
-                                let result = Box::pin(call(client)).await;
-                                drop(permit);
-                                result
-                            });
-                            tokio::select! {
-                                biased;
-                                joined = &mut task => joined.unwrap_or_else(|e| Err(joined_error(e))),
-                                _ = &mut cancel_rx => {
-                                    match on_cancel {
-                                        OnCancel::Abort => task.abort(),
-                                        OnCancel::Finish => {
-                                            // Keep the client open until it is done.
-                                            let still = Running(running.0.clone());
-                                            running.0.requests.lock().running += 1;
-                                            tokio::spawn(async move {
-                                                let _ = task.await;
-                                                drop(still);
-                                            });
-                                        }
-                                    }
-                                    Err(Error::Cancelled)
+                permit = wire.acquire_owned() => match permit {
+                    Err(_) => Err(Error::Cancelled),
+                    Ok(permit) => {
+                        let mut call = CatchPanic(Box::pin(call(client)));
+                        tokio::select! {
+                            biased;
+                            result = &mut call => result,
+                            _ = &mut cancel_rx => {
+                                if on_cancel == OnCancel::Finish {
+                                    // Carry it through; keep the client open until done.
+                                    running.0.requests.lock().running += 1;
+                                    let still = Running(running.0.clone());
+                                    tokio::spawn(async move {
+                                        let _ = call.await;
+                                        drop((permit, still));
+                                    });
                                 }
+                                Err(Error::Cancelled)
                             }
                         }
                     }
-                }
+                },
             };
             running.0.requests.lock().cancels.remove(&id);
             // A panicking handler must not skip the bookkeeping below.
@@ -219,10 +211,17 @@ impl Client {
     }
 }
 
-fn joined_error(e: tokio::task::JoinError) -> Error {
-    if e.is_panic() {
-        Error::Internal("a panic was caught in a request task".into())
-    } else {
-        Error::Cancelled
+/// A call's future whose panic becomes [`Error::Internal`], so its
+/// completion still runs exactly once.
+struct CatchPanic<F>(Pin<Box<F>>);
+
+impl<T, F: Future<Output = Result<T, Error>>> Future for CatchPanic<F> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => Poll::Ready(Err(Error::Internal("a panic was caught in a request".into()))),
+        }
     }
 }

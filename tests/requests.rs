@@ -95,3 +95,26 @@ fn a_panicking_completion_does_not_break_the_bookkeeping() {
     c.close();
     assert_eq!(c.requests_running(), 0);
 }
+
+#[test]
+fn a_panicking_call_completes_once_as_internal() {
+    let sb = sandbox();
+    let c = client(&sb);
+    let (tx, rx) = mpsc::channel();
+    c.spawn(
+        OnCancel::Abort,
+        |_c| async move {
+            if true {
+                panic!("bug in a call");
+            }
+            Ok(())
+        },
+        |_| {},
+        move |r: Result<(), Error>| tx.send(r).unwrap(),
+    )
+    .unwrap();
+    let r = rx.recv_timeout(Duration::from_secs(2)).unwrap();
+    assert!(matches!(r, Err(Error::Internal(_))), "{r:?}");
+    c.close();
+    assert_eq!(c.requests_running(), 0);
+}
