@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 use super::args;
 use super::callback::{optional, required, spawn_call, DfxCallback};
 use super::client::DfxClient;
-use super::response::{deliver, DfxResponse};
+use super::response::{run, DfxResponse};
 use super::boundary::Failure;
 use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT};
 use crate::requests::OnCancel;
@@ -48,7 +48,7 @@ pub unsafe extern "C" fn dfx_auth_renew(
         let (client, out) = args::call_target(client, out_response)?;
         let token = args::string(token, "token")?;
         let refresh_token = args::string(refresh_token, "refresh_token")?;
-        deliver(crate::blocking(client.auths().renew(token, refresh_token)), out)
+        run(client.auths().renew(token, refresh_token), out)
     })
 }
 
@@ -106,7 +106,7 @@ pub unsafe extern "C" fn dfx_auth_request_login_code(
         let (client, out) = args::call_target(client, out_response)?;
         let phone_number = args::string(phone_number, "phone_number")?;
         let org_identifier = args::string(org_identifier, "org_identifier")?;
-        deliver(crate::blocking(client.auths().request_login_code(phone_number, org_identifier)), out)
+        run(client.auths().request_login_code(phone_number, org_identifier), out)
     })
 }
 
@@ -155,10 +155,7 @@ pub unsafe extern "C" fn dfx_auth_request_reset_password_link(
         let (client, out) = args::call_target(client, out_response)?;
         let email = args::string(email, "email")?;
         let org_identifier = args::string(org_identifier, "org_identifier")?;
-        deliver(
-            crate::blocking(client.auths().request_reset_password_link(email, org_identifier)),
-            out,
-        )
+        run(client.auths().request_reset_password_link(email, org_identifier), out)
     })
 }
 
@@ -207,7 +204,7 @@ pub unsafe extern "C" fn dfx_auth_send_reset_mobile(
         let (client, out) = args::call_target(client, out_response)?;
         let email = args::optional_string(email, "email")?;
         let phone_number = args::optional_string(phone_number, "phone_number")?;
-        deliver(crate::blocking(client.auths().send_reset_mobile(email, phone_number)), out)
+        run(client.auths().send_reset_mobile(email, phone_number), out)
     })
 }
 
@@ -259,7 +256,7 @@ pub unsafe extern "C" fn dfx_auth_generate_token(
         let (client, out) = args::call_target(client, out_response)?;
         let token = args::string(token, "token")?;
         let refresh_token = args::string(refresh_token, "refresh_token")?;
-        deliver(crate::blocking(client.auths().generate_token(token, refresh_token)), out)
+        run(client.auths().generate_token(token, refresh_token), out)
     })
 }
 
@@ -307,7 +304,7 @@ pub unsafe extern "C" fn dfx_auth_get_org_client_credentials(
     ffi_status!({
         let (client, out) = args::call_target(client, out_response)?;
         let org_id = args::string(org_id, "org_id")?;
-        deliver(crate::blocking(client.auths().get_org_client_credentials(org_id)), out)
+        run(client.auths().get_org_client_credentials(org_id), out)
     })
 }
 

@@ -3,6 +3,7 @@
 
 use std::ffi::{c_char, c_void, CString};
 use std::future::Future;
+use std::pin::Pin;
 
 use zeroize::{Zeroize, Zeroizing};
 
@@ -103,6 +104,21 @@ where
     F: FnOnce(Client) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Response, Error>> + Send + 'static,
 {
+    // Boxed, so the task machinery is compiled once, not once per call.
+    let call: BoxedCall = Box::new(move |c| Box::pin(call(c)));
+    spawn_boxed(client, on_cancel, callback, user_data, out_request_id, call)
+}
+
+type BoxedCall = Box<dyn FnOnce(Client) -> Pin<Box<dyn Future<Output = Result<Response, Error>> + Send>> + Send>;
+
+unsafe fn spawn_boxed(
+    client: &Client,
+    on_cancel: OnCancel,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+    call: BoxedCall,
+) -> Result<(), Failure> {
     let callback =
         callback.ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, "argument `callback` is NULL"))?;
     let user_data = SendPtr::new(user_data);

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 use super::args;
 use super::callback::{optional, spawn_call, DfxCallback};
 use super::client::DfxClient;
-use super::response::{deliver, DfxResponse};
+use super::response::{run, DfxResponse};
 use super::boundary::Failure;
 use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT};
 use crate::requests::OnCancel;
@@ -32,7 +32,7 @@ pub unsafe extern "C" fn dfx_general_verify_token(
     ffi_status!({
         let (client, out) = args::call_target(client, out_response)?;
         let token = args::optional_string(token, "token")?;
-        deliver(crate::blocking(client.general().verify_token(token)), out)
+        run(client.general().verify_token(token), out)
     })
 }
 
@@ -74,7 +74,7 @@ pub unsafe extern "C" fn dfx_general_verify_token_async(
 pub unsafe extern "C" fn dfx_general_status(client: *mut DfxClient, out_response: *mut *mut DfxResponse) -> DfxStatus {
     ffi_status!({
         let (client, out) = args::call_target(client, out_response)?;
-        deliver(crate::blocking(client.general().status()), out)
+        run(client.general().status(), out)
     })
 }
 

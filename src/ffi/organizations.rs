@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 use super::args;
 use super::callback::{optional, required, spawn_call, DfxCallback};
 use super::client::DfxClient;
-use super::response::{deliver, DfxResponse};
+use super::response::{run, DfxResponse};
 use super::status::DfxStatus;
 use crate::organizations::License;
 use crate::requests::OnCancel;
@@ -51,7 +51,7 @@ pub unsafe extern "C" fn dfx_organization_register_license(
             identifier: args::string(identifier, "identifier")?,
             version: args::string(version, "version")?,
         };
-        deliver(crate::blocking(client.organizations().register_license(&license)), out)
+        run(client.organizations().register_license(&license), out)
     })
 }
 
@@ -109,7 +109,7 @@ pub unsafe extern "C" fn dfx_organization_unregister_license(
 ) -> DfxStatus {
     ffi_status!({
         let (client, out) = args::call_target(client, out_response)?;
-        deliver(crate::blocking(client.organizations().unregister_license()), out)
+        run(client.organizations().unregister_license(), out)
     })
 }
 
@@ -164,7 +164,7 @@ pub unsafe extern "C" fn dfx_organization_login(
         let password = args::string(password, "password")?;
         let identifier = args::string(identifier, "identifier")?;
         let mfa_token = args::optional_string(mfa_token, "mfa_token")?;
-        deliver(crate::blocking(client.organizations().login(email, password, identifier, mfa_token)), out)
+        run(client.organizations().login(email, password, identifier, mfa_token), out)
     })
 }
 

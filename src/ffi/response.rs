@@ -1,6 +1,8 @@
 //! `DfxResponse`: an API answer handed to C, and its accessors.
 
 use std::ffi::{c_char, CStr, CString};
+use std::future::Future;
+use std::pin::Pin;
 use std::ptr;
 
 use serde_json::Value;
@@ -80,9 +82,15 @@ pub(crate) fn outcome(result: Result<Response, Error>) -> (*mut DfxResponse, Res
     }
 }
 
-/// Hand a blocking call's result to C through `*out`.
-pub(crate) fn deliver(result: Result<Response, Error>, out: &mut *mut DfxResponse) -> Result<(), Failure> {
-    let (response, status) = outcome(result);
+/// Run a blocking call on the calling thread and hand its result to C
+/// through `*out`. The call is boxed, so the runtime's machinery is
+/// compiled once rather than once per call (a smaller library).
+pub(crate) fn run<'a>(
+    call: impl Future<Output = Result<Response, Error>> + 'a,
+    out: &mut *mut DfxResponse,
+) -> Result<(), Failure> {
+    let call: Pin<Box<dyn Future<Output = Result<Response, Error>> + 'a>> = Box::pin(call);
+    let (response, status) = outcome(crate::blocking(call));
     *out = response;
     status
 }

@@ -9,7 +9,7 @@ use super::args;
 use super::callback::{spawn_call, wipe, DfxCallback, SendPtr};
 use super::boundary::Failure;
 use super::client::DfxClient;
-use super::response::{deliver, DfxResponse};
+use super::response::{run, DfxResponse};
 use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT, DFX_ERR_NULL_ARGUMENT};
 use super::string::hand_out;
 use crate::session::{Session, SessionField, TokenKind};
@@ -232,7 +232,7 @@ pub unsafe extern "C" fn dfx_session_renew(
     ffi_status!({
         let (client, out) = args::call_target(client, out_response)?;
         let kind = token_kind(kind)?;
-        deliver(crate::blocking(client.auths().renew_stored(kind)), out)
+        run(client.auths().renew_stored(kind), out)
     })
 }
 

@@ -5,7 +5,7 @@ use std::ffi::{c_char, c_void};
 use super::args;
 use super::callback::{optional, required, spawn_call, DfxCallback};
 use super::client::DfxClient;
-use super::response::{deliver, DfxResponse};
+use super::response::{run, DfxResponse};
 use super::status::DfxStatus;
 use crate::requests::OnCancel;
 
@@ -34,7 +34,7 @@ pub unsafe extern "C" fn dfx_user_login(
         let email = args::string(email, "email")?;
         let password = args::string(password, "password")?;
         let mfa_token = args::optional_string(mfa_token, "mfa_token")?;
-        deliver(crate::blocking(client.users().login(email, password, mfa_token)), out)
+        run(client.users().login(email, password, mfa_token), out)
     })
 }
 
@@ -92,7 +92,7 @@ pub unsafe extern "C" fn dfx_user_login_with_phone_code(
         let login_code = args::string(login_code, "login_code")?;
         let phone_number = args::string(phone_number, "phone_number")?;
         let org_key = args::string(org_key, "org_key")?;
-        deliver(crate::blocking(client.users().login_with_phone_code(login_code, phone_number, org_key)), out)
+        run(client.users().login_with_phone_code(login_code, phone_number, org_key), out)
     })
 }
 
