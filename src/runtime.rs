@@ -11,7 +11,8 @@
 //! inherited runtime has no workers. The runtime remembers the PID that built
 //! it; a child builds (and keeps) a fresh one and leaks the inherited one.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::future::Future;
 use std::sync::Mutex;
 
@@ -68,7 +69,8 @@ pub(crate) fn on_runtime_thread() -> bool {
 
 thread_local! {
     /// This thread's own single-threaded runtime for blocking calls.
-    static LOCAL: OnceCell<Runtime> = const { OnceCell::new() };
+    /// (pid that built it, runtime): a forked child builds its own.
+    static LOCAL: RefCell<Option<(u32, Rc<Runtime>)>> = const { RefCell::new(None) };
     /// Whether this thread is inside a blocking call.
     static IN_BLOCKING: Cell<bool> = const { Cell::new(false) };
 }
@@ -97,16 +99,26 @@ pub(crate) fn block_on<F: Future>(fut: F) -> Result<F::Output, Error> {
     if on_runtime_thread() {
         return Err(Error::WouldDeadlock);
     }
-    LOCAL.with(|local| {
-        let rt = local.get_or_try_init(|| {
-            Builder::new_current_thread()
-                .enable_io()
-                .enable_time()
-                .build()
-                .map_err(|e| Error::Internal(format!("could not start this thread's runtime: {e}")))
-        })?;
-        IN_BLOCKING.with(|b| b.set(true));
-        let _guard = BlockingGuard;
-        Ok(rt.block_on(fut))
-    })
+    let pid = std::process::id();
+    let rt = LOCAL.with(|local| -> Result<Rc<Runtime>, Error> {
+        let mut local = local.borrow_mut();
+        match local.as_ref() {
+            Some((built_by, rt)) if *built_by == pid => return Ok(rt.clone()),
+            // Inherited through fork(): its I/O driver is shared with the
+            // parent. Leak it (never drop a runtime we cannot shut down).
+            Some(_) => std::mem::forget(local.take()),
+            None => {}
+        }
+        let rt = Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| Error::Internal(format!("could not start this thread's runtime: {e}")))?;
+        let rt = Rc::new(rt);
+        *local = Some((pid, rt.clone()));
+        Ok(rt)
+    })?;
+    IN_BLOCKING.with(|b| b.set(true));
+    let _guard = BlockingGuard;
+    Ok(rt.block_on(fut))
 }

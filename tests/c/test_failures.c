@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "sandbox_ctl.h"
@@ -193,6 +195,29 @@ static void test_connect_and_tls(void) {
     dfx_client_free(tls);
 }
 
+/* After fork() the child makes its own client and calls work there. */
+static void test_fork(DfxClient *parent_client) {
+    DfxResponse *r = NULL;
+    CHECK_STATUS(dfx_auth_request_login_code(parent_client, "+1", "dfxdemo", &r), DFX_OK);
+    dfx_response_free(r);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        DfxClient *child = NULL;
+        int ok = dfx_client_new(sandbox_url(), &child) == DFX_OK &&
+                 dfx_auth_request_login_code(child, "+1", "dfxdemo", &r) == DFX_OK;
+        dfx_response_free(r);
+        dfx_client_free(child);
+        _exit(ok ? 0 : 1);
+    }
+    int wstatus = 0;
+    CHECK(pid > 0 && waitpid(pid, &wstatus, 0) == pid);
+    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+    /* The parent's client still works. */
+    CHECK_STATUS(dfx_auth_request_login_code(parent_client, "+1", "dfxdemo", &r), DFX_OK);
+    dfx_response_free(r);
+}
+
 int main(void) {
     sandbox_reset();
     DfxClient *client = client_for(sandbox_url());
@@ -203,6 +228,7 @@ int main(void) {
     test_error_bodies(client);
     test_transport_failures(client);
     test_connect_and_tls();
+    test_fork(client);
     dfx_client_free(client);
     sandbox_reset();
     return check_report("test_failures");
