@@ -26,6 +26,14 @@ lib:
 build:
 	mkdir -p build
 
+# libdfx.so's SONAME is libdfx.so.MAJOR (build.rs): programs linked with
+# -ldfx look for that name at run time, so the build tree gets the link too.
+# (Every program here is built after `build`, hence the order-only hook.)
+DFX_MAJOR := $(shell sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
+$(LIBDIR)/libdfx.so.$(DFX_MAJOR):
+	ln -sf libdfx.so $@
+build: | $(LIBDIR)/libdfx.so.$(DFX_MAJOR)
+
 build/quickstart: examples/quickstart.c include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx
 
@@ -43,6 +51,29 @@ build/%-static: tests/c/%.c tests/c/sandbox_ctl.h tests/c/check.h include/dfx.h 
 
 build/quickstart-cxx: examples/quickstart.c include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CXX) -x c++ -std=c++17 -g -Wall -Wextra -Werror -Iinclude $< -o $@ -L$(LIBDIR) -ldfx
+
+# C++: the dfx.hpp example and tests, as strict as the C ones.
+CXXFLAGS_STRICT := -std=c++17 -g -O1 -Wall -Wextra -Werror -pedantic -Iinclude
+
+build/quickstart-cpp: examples/cpp/quickstart.cpp include/dfx.hpp include/dfx.h $(LIBDIR)/libdfx.so | build
+	$(CXX) $(CXXFLAGS_STRICT) $< -o $@ -L$(LIBDIR) -ldfx
+
+build/test_dfx_hpp: tests/cpp/test_dfx_hpp.cpp include/dfx.hpp include/dfx.h $(LIBDIR)/libdfx.so | build
+	$(CXX) $(CXXFLAGS_STRICT) $< -o $@ -L$(LIBDIR) -ldfx
+
+# Install headers, libraries, dfx.pc and the CMake package into PREFIX
+# (release build; see docs/install.md). DESTDIR stages for packagers.
+PREFIX ?= /usr/local
+INSTALL_PROFILE ?= release
+install:
+	scripts/install.sh --prefix "$(PREFIX)" --profile $(INSTALL_PROFILE) $(if $(LIBDIR_INSTALL),--libdir "$(LIBDIR_INSTALL)") \
+	    $(if $(DESTDIR),--destdir "$(DESTDIR)")
+
+# Kiosk and phone builds (see docs/cross-builds.md); not part of `make test`.
+cross:
+	scripts/cross-build.sh $(CROSS_TARGETS)
+
+.PHONY: install cross
 
 clean:
 	rm -rf build

@@ -19,6 +19,17 @@ fn main() {
     let major = env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
     let minor = env::var("CARGO_PKG_VERSION_MINOR").unwrap();
     let patch = env::var("CARGO_PKG_VERSION_PATCH").unwrap();
+
+    // The shared library's SONAME: on Linux it carries the major version
+    // (scripts/install.sh makes the libdfx.so.MAJOR links; the Makefile the
+    // one in target/); Android loads libraries by their file name, so there
+    // it is plain libdfx.so. Only dfx_* symbols are exported either way:
+    // rustc hides everything else of a cdylib (tested with nm -D).
+    match env::var("CARGO_CFG_TARGET_OS").as_deref() {
+        Ok("linux") => println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdfx.so.{major}"),
+        Ok("android") => println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdfx.so"),
+        _ => {}
+    }
     let preamble = [
         format!("dfx {major}.{minor}.{patch} — C API of the NuraLogix DeepAffex Cloud client."),
         String::new(),
@@ -47,7 +58,17 @@ fn main() {
          #define DFX_VERSION_PATCH {patch}\n\
          /* MAJOR * 10000 + MINOR * 100 + PATCH */\n\
          #define DFX_VERSION_NUM ({major} * 10000 + {minor} * 100 + {patch})\n\
-         #define DFX_VERSION_STRING \"{major}.{minor}.{patch}\"\n"
+         #define DFX_VERSION_STRING \"{major}.{minor}.{patch}\"\n\
+         \n\
+         /* Every function is declared DFX_API: on Windows it imports it from\n\
+         \x20* dfx.dll; define DFX_STATIC when linking the static library instead. */\n\
+         #ifndef DFX_API\n\
+         #  if defined(_WIN32) && !defined(DFX_STATIC)\n\
+         #    define DFX_API __declspec(dllimport)\n\
+         #  else\n\
+         #    define DFX_API\n\
+         #  endif\n\
+         #endif\n"
     ));
 
     let bindings = cbindgen::Builder::new()

@@ -30,13 +30,16 @@
 #define DFX_VERSION_NUM (0 * 10000 + 1 * 100 + 0)
 #define DFX_VERSION_STRING "0.1.0"
 
+/* Every function is declared DFX_API: on Windows it imports it from
+ * dfx.dll; define DFX_STATIC when linking the static library instead. */
+#ifndef DFX_API
+#  if defined(_WIN32) && !defined(DFX_STATIC)
+#    define DFX_API __declspec(dllimport)
+#  else
+#    define DFX_API
+#  endif
+#endif
 
-/**
- * How many non-blocking calls of one client are on the wire at once; the
- * rest wait their turn inside dfx (cheaply: a queued call holds only its
- * arguments).
- */
-#define MAX_CONCURRENT_REQUESTS 256
 
 /**
  * A DeepAffex API client: base URL, settings, pooled connections.
@@ -58,11 +61,6 @@ typedef struct DfxClient DfxClient;
  * response is freed.
  */
 typedef struct DfxResponse DfxResponse;
-
-/**
- * One field of the session. The JSON keys are the JavaScript client's.
- */
-typedef struct SessionField SessionField;
 
 /**
  * The result of every fallible dfx call: `DFX_OK` (0) or one of the
@@ -291,7 +289,7 @@ extern "C" {
  * fragment, user info, plain http off loopback); DFX_ERR_INTERNAL.
  * Thread safety: safe from any thread. Since 0.1.0.
  */
-DfxStatus dfx_client_new(const char *base_url, DfxClient **out_client);
+DFX_API DfxStatus dfx_client_new(const char *base_url, DfxClient **out_client);
 
 /**
  * Free a client. NULL is a no-op.
@@ -313,7 +311,7 @@ DfxStatus dfx_client_new(const char *base_url, DfxClient **out_client);
  * from the client stay valid and must still be freed with
  * dfx_response_free(). Since 0.1.0.
  */
-void dfx_client_free(DfxClient *client);
+DFX_API void dfx_client_free(DfxClient *client);
 
 /**
  * Set the whole-request timeout in milliseconds: connecting, sending and
@@ -328,7 +326,7 @@ void dfx_client_free(DfxClient *client);
  * Thread safety: safe to call while other threads use the client.
  * Since 0.1.0.
  */
-DfxStatus dfx_client_set_timeout_ms(DfxClient *client, uint64_t ms);
+DFX_API DfxStatus dfx_client_set_timeout_ms(DfxClient *client, uint64_t ms);
 
 /**
  * Cancel a non-blocking call. If it has not completed, its callback runs
@@ -341,7 +339,7 @@ DfxStatus dfx_client_set_timeout_ms(DfxClient *client, uint64_t ms);
  * Returns DFX_OK (also for unknown ids); DFX_ERR_NULL_ARGUMENT.
  * Thread safety: any thread, including inside a callback. Since 0.1.0.
  */
-DfxStatus dfx_client_cancel(DfxClient *client, uint64_t request_id);
+DFX_API DfxStatus dfx_client_cancel(DfxClient *client, uint64_t request_id);
 
 /**
  * Read one session field. On DFX_OK `*out_value` is a new NUL-terminated
@@ -353,7 +351,7 @@ DfxStatus dfx_client_cancel(DfxClient *client, uint64_t request_id);
  * Thread safety: safe while other threads use the client; may be called
  * from a session listener. Since 0.1.0.
  */
-DfxStatus dfx_session_get(DfxClient *client, DfxSessionField field, char **out_value);
+DFX_API DfxStatus dfx_session_get(DfxClient *client, DfxSessionField field, char **out_value);
 
 /**
  * Set one session field; NULL or "" clears it. The value is copied. If
@@ -364,7 +362,7 @@ DfxStatus dfx_session_get(DfxClient *client, DfxSessionField field, char **out_v
  * DFX_ERR_WOULD_DEADLOCK (called from this client's session listener).
  * Thread safety: safe while other threads use the client. Since 0.1.0.
  */
-DfxStatus dfx_session_set(DfxClient *client, DfxSessionField field, const char *value);
+DFX_API DfxStatus dfx_session_set(DfxClient *client, DfxSessionField field, const char *value);
 
 /**
  * The whole session as a JSON object with the JavaScript client's keys,
@@ -379,7 +377,7 @@ DfxStatus dfx_session_set(DfxClient *client, DfxSessionField field, const char *
  * Thread safety: safe while other threads use the client; may be called
  * from a session listener. Since 0.1.0.
  */
-DfxStatus dfx_session_to_json(DfxClient *client, char **out_json);
+DFX_API DfxStatus dfx_session_to_json(DfxClient *client, char **out_json);
 
 /**
  * Replace the whole session with one exported by dfx_session_to_json()
@@ -394,7 +392,7 @@ DfxStatus dfx_session_to_json(DfxClient *client, char **out_json);
  * client's session listener).
  * Thread safety: safe while other threads use the client. Since 0.1.0.
  */
-DfxStatus dfx_session_from_json(DfxClient *client, const char *json);
+DFX_API DfxStatus dfx_session_from_json(DfxClient *client, const char *json);
 
 /**
  * Install the session listener (NULL `listener` removes it).
@@ -420,6 +418,7 @@ DfxStatus dfx_session_from_json(DfxClient *client, const char *json);
  * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`);
  * DFX_ERR_WOULD_DEADLOCK (called from the listener). Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_client_set_session_listener(DfxClient *client,
                                           DfxSessionListener listener,
                                           void *user_data);
@@ -448,7 +447,10 @@ DfxStatus dfx_client_set_session_listener(DfxClient *client,
  * Thread safety: designed to be called from many threads at once.
  * Since 0.1.0.
  */
-DfxStatus dfx_session_renew(DfxClient *client, DfxTokenKind kind, DfxResponse **out_response);
+DFX_API
+DfxStatus dfx_session_renew(DfxClient *client,
+                            DfxTokenKind kind,
+                            DfxResponse **out_response);
 
 /**
  * The non-blocking form of dfx_session_renew() (see DfxCallback): the same
@@ -460,6 +462,7 @@ DfxStatus dfx_session_renew(DfxClient *client, DfxTokenKind kind, DfxResponse **
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_session_renew_async(DfxClient *client,
                                   DfxTokenKind kind,
                                   DfxCallback callback,
@@ -475,7 +478,7 @@ DfxStatus dfx_session_renew_async(DfxClient *client,
  * invalid, no stored token, not JWT-shaped, no numeric `exp`).
  * Thread safety: safe from any thread. Since 0.1.0.
  */
-DfxStatus dfx_session_token_expiry(DfxClient *client, DfxTokenKind kind, int64_t *out_exp);
+DFX_API DfxStatus dfx_session_token_expiry(DfxClient *client, DfxTokenKind kind, int64_t *out_exp);
 
 /**
  * The `exp` claim (Unix seconds) of any JWT-shaped token, written to
@@ -485,7 +488,7 @@ DfxStatus dfx_session_token_expiry(DfxClient *client, DfxTokenKind kind, int64_t
  * DFX_ERR_INVALID_ARGUMENT (not JWT-shaped, no numeric `exp`).
  * Thread safety: safe from any thread. Since 0.1.0.
  */
-DfxStatus dfx_token_expiry(const char *token, int64_t *out_exp);
+DFX_API DfxStatus dfx_token_expiry(const char *token, int64_t *out_exp);
 
 /**
  * Opt in to automatic renewal: before any call that sends a stored token
@@ -499,7 +502,7 @@ DfxStatus dfx_token_expiry(const char *token, int64_t *out_exp);
  * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT.
  * Thread safety: safe while other threads use the client. Since 0.1.0.
  */
-DfxStatus dfx_client_set_auto_renew(DfxClient *client, uint32_t seconds_before_expiry);
+DFX_API DfxStatus dfx_client_set_auto_renew(DfxClient *client, uint32_t seconds_before_expiry);
 
 /**
  * Exchange a token pair for a new one: POST auths/renew with
@@ -530,6 +533,7 @@ DfxStatus dfx_client_set_auto_renew(DfxClient *client, uint32_t seconds_before_e
  * Thread safety: safe to call concurrently on one client. Blocks the
  * calling thread until the answer or the timeout. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_renew(DfxClient *client,
                          const char *token,
                          const char *refresh_token,
@@ -544,6 +548,7 @@ DfxStatus dfx_auth_renew(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_renew_async(DfxClient *client,
                                const char *token,
                                const char *refresh_token,
@@ -570,6 +575,7 @@ DfxStatus dfx_auth_renew_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_request_login_code(DfxClient *client,
                                       const char *phone_number,
                                       const char *org_identifier,
@@ -583,6 +589,7 @@ DfxStatus dfx_auth_request_login_code(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_request_login_code_async(DfxClient *client,
                                             const char *phone_number,
                                             const char *org_identifier,
@@ -601,6 +608,7 @@ DfxStatus dfx_auth_request_login_code_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_request_reset_password_link(DfxClient *client,
                                                const char *email,
                                                const char *org_identifier,
@@ -614,6 +622,7 @@ DfxStatus dfx_auth_request_reset_password_link(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_request_reset_password_link_async(DfxClient *client,
                                                      const char *email,
                                                      const char *org_identifier,
@@ -632,6 +641,7 @@ DfxStatus dfx_auth_request_reset_password_link_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_send_reset_mobile(DfxClient *client,
                                      const char *email,
                                      const char *phone_number,
@@ -645,6 +655,7 @@ DfxStatus dfx_auth_send_reset_mobile(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_send_reset_mobile_async(DfxClient *client,
                                            const char *email,
                                            const char *phone_number,
@@ -663,6 +674,7 @@ DfxStatus dfx_auth_send_reset_mobile_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_generate_token(DfxClient *client,
                                   const char *token,
                                   const char *refresh_token,
@@ -676,6 +688,7 @@ DfxStatus dfx_auth_generate_token(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_generate_token_async(DfxClient *client,
                                         const char *token,
                                         const char *refresh_token,
@@ -695,6 +708,7 @@ DfxStatus dfx_auth_generate_token_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_get_org_client_credentials(DfxClient *client,
                                               const char *org_id,
                                               DfxResponse **out_response);
@@ -707,6 +721,7 @@ DfxStatus dfx_auth_get_org_client_credentials(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_auth_get_org_client_credentials_async(DfxClient *client,
                                                     const char *org_id,
                                                     DfxCallback callback,
@@ -737,6 +752,7 @@ DfxStatus dfx_auth_get_org_client_credentials_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_organization_register_license(DfxClient *client,
                                             const char *license_key,
                                             const char *device_type_id,
@@ -754,6 +770,7 @@ DfxStatus dfx_organization_register_license(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_organization_register_license_async(DfxClient *client,
                                                   const char *license_key,
                                                   const char *device_type_id,
@@ -780,7 +797,9 @@ DfxStatus dfx_organization_register_license_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
-DfxStatus dfx_organization_unregister_license(DfxClient *client, DfxResponse **out_response);
+DFX_API
+DfxStatus dfx_organization_unregister_license(DfxClient *client,
+                                              DfxResponse **out_response);
 
 /**
  * The non-blocking form of dfx_organization_unregister_license() (see DfxCallback): the same
@@ -791,6 +810,7 @@ DfxStatus dfx_organization_unregister_license(DfxClient *client, DfxResponse **o
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_organization_unregister_license_async(DfxClient *client,
                                                     DfxCallback callback,
                                                     void *user_data,
@@ -812,6 +832,7 @@ DfxStatus dfx_organization_unregister_license_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_organization_login(DfxClient *client,
                                  const char *email,
                                  const char *password,
@@ -828,6 +849,7 @@ DfxStatus dfx_organization_login(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_organization_login_async(DfxClient *client,
                                        const char *email,
                                        const char *password,
@@ -851,6 +873,7 @@ DfxStatus dfx_organization_login_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_user_login(DfxClient *client,
                          const char *email,
                          const char *password,
@@ -866,6 +889,7 @@ DfxStatus dfx_user_login(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_user_login_async(DfxClient *client,
                                const char *email,
                                const char *password,
@@ -889,6 +913,7 @@ DfxStatus dfx_user_login_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_user_login_with_phone_code(DfxClient *client,
                                          const char *login_code,
                                          const char *phone_number,
@@ -904,6 +929,7 @@ DfxStatus dfx_user_login_with_phone_code(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_user_login_with_phone_code_async(DfxClient *client,
                                                const char *login_code,
                                                const char *phone_number,
@@ -927,6 +953,7 @@ DfxStatus dfx_user_login_with_phone_code_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_general_verify_token(DfxClient *client,
                                    const char *token,
                                    DfxResponse **out_response);
@@ -939,6 +966,7 @@ DfxStatus dfx_general_verify_token(DfxClient *client,
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_general_verify_token_async(DfxClient *client,
                                          const char *token,
                                          DfxCallback callback,
@@ -955,7 +983,7 @@ DfxStatus dfx_general_verify_token_async(DfxClient *client,
  * Thread safety: safe to call concurrently on one client, and from a
  * session listener; blocks. Since 0.1.0.
  */
-DfxStatus dfx_general_status(DfxClient *client, DfxResponse **out_response);
+DFX_API DfxStatus dfx_general_status(DfxClient *client, DfxResponse **out_response);
 
 /**
  * The non-blocking form of dfx_general_status() (see DfxCallback): the same
@@ -965,6 +993,7 @@ DfxStatus dfx_general_status(DfxClient *client, DfxResponse **out_response);
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.
  */
+DFX_API
 DfxStatus dfx_general_status_async(DfxClient *client,
                                    DfxCallback callback,
                                    void *user_data,
@@ -974,7 +1003,7 @@ DfxStatus dfx_general_status_async(DfxClient *client,
  * The HTTP status code of the answer (200, 401, …); 0 if `response` is NULL.
  * Since 0.1.0.
  */
-uint16_t dfx_response_status(const DfxResponse *response);
+DFX_API uint16_t dfx_response_status(const DfxResponse *response);
 
 /**
  * The body as NUL-terminated UTF-8 JSON text: the server's bytes exactly
@@ -987,7 +1016,7 @@ uint16_t dfx_response_status(const DfxResponse *response);
  * Returns NULL only if `response` is NULL. The text is owned by the
  * response and lives exactly as long as it. Since 0.1.0.
  */
-const char *dfx_response_body(const DfxResponse *response);
+DFX_API const char *dfx_response_body(const DfxResponse *response);
 
 /**
  * A top-level string field of the JSON body, e.g. "Token" or
@@ -998,7 +1027,7 @@ const char *dfx_response_body(const DfxResponse *response);
  * holds a NUL character). The text is owned by the response and lives
  * exactly as long as it. Since 0.1.0.
  */
-const char *dfx_response_get_string(const DfxResponse *response, const char *field);
+DFX_API const char *dfx_response_get_string(const DfxResponse *response, const char *field);
 
 /**
  * The API's error code of a non-2xx answer: the body's "Code" (or
@@ -1008,7 +1037,7 @@ const char *dfx_response_get_string(const DfxResponse *response, const char *fie
  * Returns NULL for a 2xx answer, when the body has no code, or if
  * `response` is NULL. Lives as long as the response. Since 0.1.0.
  */
-const char *dfx_response_error_code(const DfxResponse *response);
+DFX_API const char *dfx_response_error_code(const DfxResponse *response);
 
 /**
  * The API's error message of a non-2xx answer: the body's "Message" (or
@@ -1017,20 +1046,20 @@ const char *dfx_response_error_code(const DfxResponse *response);
  * Returns NULL for a 2xx answer, when the body has no message, or if
  * `response` is NULL. Lives as long as the response. Since 0.1.0.
  */
-const char *dfx_response_error_message(const DfxResponse *response);
+DFX_API const char *dfx_response_error_message(const DfxResponse *response);
 
 /**
  * Free a response and wipe its body. NULL is a no-op. Every pointer
  * obtained from its accessors becomes invalid. Since 0.1.0.
  */
-void dfx_response_free(DfxResponse *response);
+DFX_API void dfx_response_free(DfxResponse *response);
 
 /**
  * Wipe and free a string dfx handed out (dfx_session_get(),
  * dfx_session_to_json()). NULL is a no-op. Never pass a string from any
  * other source, and never free one twice. Since 0.1.0.
  */
-void dfx_string_free(char *string);
+DFX_API void dfx_string_free(char *string);
 
 /**
  * The name of a status constant, e.g. "DFX_OK" or "DFX_ERR_API";
@@ -1039,7 +1068,7 @@ void dfx_string_free(char *string);
  * Returns a static string: never NULL, never freed by the caller.
  * Thread safety: safe from any thread. Since 0.1.0.
  */
-const char *dfx_status_name(DfxStatus status);
+DFX_API const char *dfx_status_name(DfxStatus status);
 
 /**
  * A short English description of a status, e.g. "could not connect to the
@@ -1049,7 +1078,7 @@ const char *dfx_status_name(DfxStatus status);
  * Returns a static string: never NULL, never freed by the caller.
  * Thread safety: safe from any thread. Since 0.1.0.
  */
-const char *dfx_status_description(DfxStatus status);
+DFX_API const char *dfx_status_description(DfxStatus status);
 
 /**
  * A description of the last failed dfx call on the calling thread, or ""
@@ -1063,7 +1092,7 @@ const char *dfx_status_description(DfxStatus status);
  * on the same thread; copy it to keep it. Do not free it.
  * Thread safety: each thread has its own message. Since 0.1.0.
  */
-const char *dfx_last_error_message(void);
+DFX_API const char *dfx_last_error_message(void);
 
 /**
  * The library's version as "MAJOR.MINOR.PATCH", e.g. "0.1.0". It equals
@@ -1073,7 +1102,7 @@ const char *dfx_last_error_message(void);
  * Returns a static string: never NULL, never freed by the caller.
  * Thread safety: safe from any thread. Since 0.1.0.
  */
-const char *dfx_version(void);
+DFX_API const char *dfx_version(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -44,10 +44,17 @@ suite "c: async event-loop example, 500 renews" $sb bash -c \
     'python3 scripts/sandbox-seed.py pairs 500 | build/async_renews "$DFX_SANDBOX_URL"'
 memcheck="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,indirect \
     --show-leak-kinds=definite,indirect --error-exitcode=99"
-suite "c: failure paths under valgrind memcheck" $sb $memcheck build/test_failures
+suite "c: failure paths under valgrind memcheck" $sb env DFX_TEST_NO_FORK=1 $memcheck build/test_failures
 suite "c: session under valgrind memcheck" $sb env DFX_TEST_HOLD_MS=3000 $memcheck build/test_session
-suite "python: ctypes tests" $sb python3 -m unittest -v tests/python/test_ctypes.py
-suite "python: quickstart example" $sb $quickstart python3 examples/quickstart.py
+pkg=scripts/test-packaging.sh
+suite "python: pip install ./python into a fresh venv (build/venv)" $pkg python-install
+suite "python: dfx package tests (installed copy; declarations vs header)" $pkg python-tests
+suite "python: quickstart example (installed package)" $sb $quickstart build/venv/bin/python examples/quickstart.py
+suite "c++: dfx.hpp example, -Wall -Wextra -Werror -pedantic" $pkg cxx-example
+suite "c++: dfx.hpp tests under valgrind memcheck" $pkg cxx-tests
+suite "abi: exports only dfx_* (nm -D), SONAME, versions, no OpenSSL" $pkg abi
+suite "install: into a prefix, out-of-tree pkg-config build" $pkg pkg-config
+suite "install: out-of-tree CMake build, dfx::dfx and dfx::dfx_static" $pkg cmake
 
 echo
 for f in "${failures[@]}"; do echo "failed suite: $f"; done

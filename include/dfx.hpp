@@ -1,0 +1,366 @@
+/*
+ * dfx.hpp — a header-only C++17 wrapper over dfx.h, the C API of the
+ * NuraLogix DeepAffex Cloud client.
+ *
+ *     #include <dfx.hpp>
+ *
+ *     dfx::Client api("https://api.deepaffex.ai");
+ *     dfx::Response r = api.auth_renew(token, refresh_token);
+ *     if (r.status() == 200) save(*r.get_string("Token"), *r.get_string("RefreshToken"));
+ *     else std::cerr << r.status() << " " << r.error_code().value_or("") << "\n";
+ *
+ * - Handles are RAII and move-only: dfx::Client frees its DfxClient,
+ *   dfx::Response its DfxResponse; nothing is freed by hand.
+ * - Strings go in as std::string_view (copied, NUL-terminated, and wiped
+ *   after the call; a view holding a NUL character is refused).
+ * - Each method is the C function of the same name without the `dfx_`
+ *   prefix and the client argument: dfx_auth_renew(client, ...) is
+ *   api.auth_renew(...). Its documentation in dfx.h applies.
+ *
+ * Errors: an answer from the API is a Response, whatever its HTTP status
+ * (DFX_OK and DFX_ERR_API in C): a 401 is read with r.status() and
+ * r.error_code(), as in C, Python and JavaScript. Everything else — the
+ * call got no answer (connect, timeout, TLS, outcome unknown, ...) or was
+ * refused before anything was sent (a bad argument) — throws dfx::Error,
+ * which carries the DfxStatus, its name and dfx_last_error_message().
+ * Why an exception rather than an expected-style result: those failures are
+ * rare and are usually handled far from the call (retry later, register
+ * again), the common outcomes stay on the plain path, constructors can
+ * fail too, and C++17 has no std::expected to agree on. A program built
+ * without exceptions uses dfx.h directly: it is C++ compatible.
+ *
+ * Thread safety is the C API's: one Client may be used from many threads
+ * at once; a Response's accessors may run concurrently. Moving or
+ * destroying a Client must not race other calls on it.
+ */
+#ifndef DFX_HPP
+#define DFX_HPP
+
+#include <dfx.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace dfx {
+
+/// A call that got no answer from the API, or was refused before anything
+/// was sent. status() is the DfxStatus (DFX_ERR_CONNECT, ...), name() its
+/// constant's name, message() what dfx_last_error_message() said; what() is
+/// "NAME: message". Messages never contain tokens or passwords.
+class Error : public std::runtime_error {
+public:
+    Error(DfxStatus status, const std::string &message)
+        : std::runtime_error(std::string(dfx_status_name(status)) + ": " + message),
+          status_(status), message_(message) {}
+    DfxStatus status() const noexcept { return status_; }
+    const char *name() const noexcept { return dfx_status_name(status_); }
+    const std::string &message() const noexcept { return message_; }
+    /// A renew whose answer was lost: the old pair may be dead (see DFX_ERR_OUTCOME_UNKNOWN).
+    bool outcome_unknown() const noexcept { return status_ == DFX_ERR_OUTCOME_UNKNOWN; }
+
+private:
+    DfxStatus status_;
+    std::string message_;
+};
+
+/// Which token pair (DFX_TOKEN_*).
+enum class TokenKind : DfxTokenKind { device = DFX_TOKEN_DEVICE, user = DFX_TOKEN_USER };
+
+/// A session field (DFX_SESSION_*).
+enum class SessionField : DfxSessionField {
+    device_token = DFX_SESSION_DEVICE_TOKEN,
+    device_refresh_token = DFX_SESSION_DEVICE_REFRESH_TOKEN,
+    user_token = DFX_SESSION_USER_TOKEN,
+    user_refresh_token = DFX_SESSION_USER_REFRESH_TOKEN,
+    device_id = DFX_SESSION_DEVICE_ID,
+    user_id = DFX_SESSION_USER_ID,
+    role_id = DFX_SESSION_ROLE_ID,
+};
+
+namespace detail {
+
+[[noreturn]] inline void raise(DfxStatus status) { throw Error(status, dfx_last_error_message()); }
+
+inline void check(DfxStatus status) {
+    if (status != DFX_OK) raise(status);
+}
+
+/// A NUL-terminated copy of a string argument (or NULL for nullopt),
+/// wiped when the call is over: arguments are often tokens and passwords.
+class Arg {
+public:
+    Arg(std::string_view value, const char *what) : text_(value), null_(false) {
+        if (text_.find('\0') != std::string::npos)
+            throw Error(DFX_ERR_INVALID_ARGUMENT, std::string("`") + what + "` contains a NUL character");
+    }
+    Arg(std::optional<std::string_view> value, const char *what)
+        : Arg(value.value_or(std::string_view()), what) {
+        null_ = !value.has_value();
+    }
+    Arg(const Arg &) = delete;
+    Arg &operator=(const Arg &) = delete;
+    ~Arg() {
+        volatile char *p = &text_[0];
+        for (std::size_t i = 0; i < text_.size(); ++i) p[i] = '\0';
+    }
+    const char *c_str() const noexcept { return null_ ? nullptr : text_.c_str(); }
+
+private:
+    std::string text_;
+    bool null_;
+};
+
+struct ResponseFree {
+    void operator()(DfxResponse *r) const noexcept { dfx_response_free(r); }
+};
+struct ClientFree {
+    void operator()(DfxClient *c) const noexcept { dfx_client_free(c); }
+};
+
+/// Takes a string dfx handed out, copies it, and frees (wipes) the original.
+inline std::string take_string(char *s) {
+    std::unique_ptr<char, void (*)(char *)> owned(s, dfx_string_free);
+    return owned ? std::string(owned.get()) : std::string();
+}
+
+inline std::optional<std::string_view> optional_view(const char *s) noexcept {
+    if (s == nullptr) return std::nullopt;
+    return std::string_view(s);
+}
+
+}  // namespace detail
+
+/// An answer from the API (any HTTP status). Move-only; frees (and wipes)
+/// its DfxResponse. Views it returns live as long as the Response.
+class Response {
+public:
+    /// Takes ownership of `response` (may be NULL: status() is then 0).
+    explicit Response(DfxResponse *response = nullptr) noexcept : r_(response) {}
+
+    /// The HTTP status (200, 401, ...).
+    std::uint16_t status() const noexcept { return dfx_response_status(r_.get()); }
+    /// A 2xx status.
+    bool ok() const noexcept { return status() >= 200 && status() < 300; }
+    /// The JSON body (see dfx_response_body()); "" for an empty Response.
+    std::string_view body() const noexcept {
+        const char *b = dfx_response_body(r_.get());
+        return b ? std::string_view(b) : std::string_view();
+    }
+    /// A top-level string field of the body, e.g. "Token"; nullopt if absent.
+    std::optional<std::string_view> get_string(std::string_view field) const {
+        std::string name(field);
+        return detail::optional_view(dfx_response_get_string(r_.get(), name.c_str()));
+    }
+    /// The API's error Code of a non-2xx answer, e.g. "INVALID_REFRESH_TOKEN".
+    std::optional<std::string_view> error_code() const noexcept {
+        return detail::optional_view(dfx_response_error_code(r_.get()));
+    }
+    /// The API's error Message of a non-2xx answer.
+    std::optional<std::string_view> error_message() const noexcept {
+        return detail::optional_view(dfx_response_error_message(r_.get()));
+    }
+
+    const DfxResponse *get() const noexcept { return r_.get(); }
+    /// Gives up ownership: the caller frees it with dfx_response_free().
+    DfxResponse *release() noexcept { return r_.release(); }
+
+private:
+    std::unique_ptr<DfxResponse, detail::ResponseFree> r_;
+};
+
+/// A DeepAffex API client (DfxClient). Move-only; freed when destroyed.
+/// A moved-from Client holds no client: its calls throw DFX_ERR_NULL_ARGUMENT.
+class Client {
+public:
+    /// The session listener: the whole new session as JSON after every change,
+    /// on the thread whose call changed it, before that call returns. The view
+    /// is valid only during the call. It must not throw: an exception cannot
+    /// cross into C, so one that escapes is caught and dropped.
+    using SessionListener = std::function<void(std::string_view session_json)>;
+
+    /// A client for the production cloud, https://api.deepaffex.ai.
+    Client() : Client(FromUrl{}, std::nullopt) {}
+    /// A client for `base_url` (see dfx_client_new()).
+    explicit Client(std::string_view base_url) : Client(FromUrl{}, base_url) {}
+
+    Client(Client &&) noexcept = default;
+    Client &operator=(Client &&other) noexcept {
+        if (this != &other) {
+            handle_ = std::move(other.handle_);  // frees this client first: its listener is then unused
+            listener_ = std::move(other.listener_);
+        }
+        return *this;
+    }
+    Client(const Client &) = delete;
+    Client &operator=(const Client &) = delete;
+    ~Client() { handle_.reset(); }  // before listener_: dfx may call it until then
+
+    DfxClient *get() const noexcept { return handle_.get(); }
+
+    // Settings
+    void set_timeout_ms(std::uint64_t ms) { detail::check(dfx_client_set_timeout_ms(get(), ms)); }
+    void set_auto_renew(std::uint32_t seconds_before_expiry) {
+        detail::check(dfx_client_set_auto_renew(get(), seconds_before_expiry));
+    }
+
+    // The session
+    /// One field's value ("" when unset). The copy holds a secret: treat it as one.
+    std::string session_get(SessionField field) const {
+        char *out = nullptr;
+        detail::check(dfx_session_get(get(), static_cast<DfxSessionField>(field), &out));
+        return detail::take_string(out);
+    }
+    /// Set one field; an empty value clears it.
+    void session_set(SessionField field, std::string_view value) {
+        detail::Arg v(value, "value");
+        detail::check(dfx_session_set(get(), static_cast<DfxSessionField>(field), v.c_str()));
+    }
+    /// The whole session as JSON, with the JavaScript client's keys.
+    std::string session_to_json() const {
+        char *out = nullptr;
+        detail::check(dfx_session_to_json(get(), &out));
+        return detail::take_string(out);
+    }
+    /// Replace the whole session (all or nothing).
+    void session_from_json(std::string_view json) {
+        detail::Arg j(json, "json");
+        detail::check(dfx_session_from_json(get(), j.c_str()));
+    }
+    /// Install the session listener; an empty function removes it.
+    void set_session_listener(SessionListener listener) {
+        std::unique_ptr<SessionListener> box;
+        if (listener) box = std::make_unique<SessionListener>(std::move(listener));
+        detail::check(dfx_client_set_session_listener(get(), box ? &Client::call_listener : nullptr, box.get()));
+        listener_ = std::move(box);  // dfx no longer calls the old one
+    }
+    /// Renew the stored pair of `kind`, single flight (dfx_session_renew()).
+    Response session_renew(TokenKind kind) {
+        return call(dfx_session_renew, static_cast<DfxTokenKind>(kind));
+    }
+    /// The stored token's JWT `exp`, Unix seconds.
+    std::int64_t session_token_expiry(TokenKind kind) const {
+        std::int64_t exp = 0;
+        detail::check(dfx_session_token_expiry(get(), static_cast<DfxTokenKind>(kind), &exp));
+        return exp;
+    }
+
+    // Auths
+    Response auth_renew(std::string_view token, std::string_view refresh_token) {
+        detail::Arg t(token, "token"), r(refresh_token, "refresh_token");
+        return call(dfx_auth_renew, t.c_str(), r.c_str());
+    }
+    Response auth_request_login_code(std::string_view phone_number, std::string_view org_identifier) {
+        detail::Arg p(phone_number, "phone_number"), o(org_identifier, "org_identifier");
+        return call(dfx_auth_request_login_code, p.c_str(), o.c_str());
+    }
+    Response auth_request_reset_password_link(std::string_view email, std::string_view org_identifier) {
+        detail::Arg e(email, "email"), o(org_identifier, "org_identifier");
+        return call(dfx_auth_request_reset_password_link, e.c_str(), o.c_str());
+    }
+    /// At least one of the two; nullopt sends no such field.
+    Response auth_send_reset_mobile(std::optional<std::string_view> email,
+                                    std::optional<std::string_view> phone_number) {
+        detail::Arg e(email, "email"), p(phone_number, "phone_number");
+        return call(dfx_auth_send_reset_mobile, e.c_str(), p.c_str());
+    }
+    Response auth_generate_token(std::string_view token, std::string_view refresh_token) {
+        detail::Arg t(token, "token"), r(refresh_token, "refresh_token");
+        return call(dfx_auth_generate_token, t.c_str(), r.c_str());
+    }
+    Response auth_get_org_client_credentials(std::string_view org_id) {
+        detail::Arg o(org_id, "org_id");
+        return call(dfx_auth_get_org_client_credentials, o.c_str());
+    }
+
+    // Organizations
+    Response organization_register_license(std::string_view license_key, std::string_view device_type_id,
+                                           std::string_view name, std::string_view identifier,
+                                           std::string_view version) {
+        detail::Arg k(license_key, "license_key"), d(device_type_id, "device_type_id"), n(name, "name"),
+            i(identifier, "identifier"), v(version, "version");
+        return call(dfx_organization_register_license, k.c_str(), d.c_str(), n.c_str(), i.c_str(), v.c_str());
+    }
+    Response organization_unregister_license() { return call(dfx_organization_unregister_license); }
+    Response organization_login(std::string_view email, std::string_view password, std::string_view identifier,
+                                std::optional<std::string_view> mfa_token = std::nullopt) {
+        detail::Arg e(email, "email"), p(password, "password"), i(identifier, "identifier"), m(mfa_token, "mfa_token");
+        return call(dfx_organization_login, e.c_str(), p.c_str(), i.c_str(), m.c_str());
+    }
+
+    // Users
+    Response user_login(std::string_view email, std::string_view password,
+                        std::optional<std::string_view> mfa_token = std::nullopt) {
+        detail::Arg e(email, "email"), p(password, "password"), m(mfa_token, "mfa_token");
+        return call(dfx_user_login, e.c_str(), p.c_str(), m.c_str());
+    }
+    Response user_login_with_phone_code(std::string_view login_code, std::string_view phone_number,
+                                        std::string_view org_key) {
+        detail::Arg c(login_code, "login_code"), p(phone_number, "phone_number"), o(org_key, "org_key");
+        return call(dfx_user_login_with_phone_code, c.c_str(), p.c_str(), o.c_str());
+    }
+
+    // General
+    /// Verify `token`, or with nullopt the session's user token, else its device token.
+    Response general_verify_token(std::optional<std::string_view> token = std::nullopt) {
+        detail::Arg t(token, "token");
+        return call(dfx_general_verify_token, t.c_str());
+    }
+    Response general_status() { return call(dfx_general_status); }
+
+private:
+    struct FromUrl {};
+    Client(FromUrl, std::optional<std::string_view> base_url) {
+        detail::Arg url(base_url, "base_url");
+        DfxClient *client = nullptr;
+        detail::check(dfx_client_new(url.c_str(), &client));
+        handle_.reset(client);
+    }
+
+    /// An API call: an answer (2xx or not) is a Response, anything else throws.
+    template <class F, class... Args>
+    Response call(F function, Args... args) {
+        DfxResponse *out = nullptr;
+        DfxStatus status = function(get(), args..., &out);
+        Response response(out);
+        if (status != DFX_OK && status != DFX_ERR_API) detail::raise(status);
+        return response;
+    }
+
+    static void call_listener(void *user_data, const char *session_json) noexcept {
+        try {
+            (*static_cast<SessionListener *>(user_data))(session_json ? session_json : "");
+        } catch (...) {
+            // Nothing may unwind into C; the listener owns its failures.
+        }
+    }
+
+    std::unique_ptr<SessionListener> listener_;
+    std::unique_ptr<DfxClient, detail::ClientFree> handle_;
+};
+
+/// The library's version, "MAJOR.MINOR.PATCH".
+inline std::string_view version() noexcept { return dfx_version(); }
+
+/// Whether the library is the version this header came with (DFX_VERSION_STRING).
+inline bool library_matches_header() noexcept { return version() == DFX_VERSION_STRING; }
+
+/// A DfxStatus's constant name, e.g. "DFX_ERR_CONNECT".
+inline std::string_view status_name(DfxStatus status) noexcept { return dfx_status_name(status); }
+
+/// Any JWT-shaped token's `exp` claim (Unix seconds; no signature check).
+inline std::int64_t token_expiry(std::string_view token) {
+    detail::Arg t(token, "token");
+    std::int64_t exp = 0;
+    detail::check(dfx_token_expiry(t.c_str(), &exp));
+    return exp;
+}
+
+}  // namespace dfx
+
+#endif /* DFX_HPP */

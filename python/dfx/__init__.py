@@ -1,0 +1,27 @@
+"""dfx: the NuraLogix DeepAffex Cloud API from Python, over libdfx's C ABI
+(ctypes; pure Python, nothing to compile).
+
+    import dfx
+    api = dfx.client(url="https://api.deepaffex.ai")
+    r = api.http.auths.renew({"Token": token, "RefreshToken": refresh_token})
+    if r.status == "200":
+        token, refresh_token = r.body["Token"], r.body["RefreshToken"]
+
+The shape is the JavaScript client's (@nuralogix.ai/dfx-api-client): the
+same group and method names under `api.http`, `r.status` a string, `r.body`
+parsed JSON. A call that got no answer from the API raises a DfxError
+subclass (`.name` "DFX_ERR_CONNECT", ..., `.message`).
+
+libdfx is found by: the `library=` argument, the DFX_LIBRARY environment
+variable, a copy next to this package, a source checkout's target/, then the
+system's library path (see library_candidates()).
+"""
+from ._native import (CONSTANTS, FUNCTIONS, LibraryNotFound, library_candidates,  # noqa: F401
+                      load_library)
+from ._client import (SESSION_FIELDS, TOKEN_KINDS, ArgumentError, Client, ConnectError, DfxError,  # noqa: F401
+                      InternalError, OutcomeUnknownError, Response, Session, TransportError, WouldDeadlockError,
+                      client, status_description, status_name, token_expiry, version)
+
+globals().update(CONSTANTS)  # DFX_OK, DFX_ERR_*, DFX_SESSION_*, DFX_TOKEN_*
+
+__version__ = "0.1.0"

@@ -1,0 +1,466 @@
+"""The client, shaped like the JavaScript client (@nuralogix.ai/dfx-api-client)
+so the DeepAffex docs read the same:
+
+    api = dfx.client(url="https://api.deepaffex.ai")
+    r = api.http.auths.renew({"Token": t, "RefreshToken": rt})
+    if r.status == "200":
+        save(r.body["Token"], r.body["RefreshToken"])
+
+`r.status` is a string and `r.body` parsed JSON, for every answer the API
+gave, 2xx or not. A call that got no answer (or was refused before anything
+was sent) raises a DfxError subclass with the status name and message.
+"""
+import ctypes
+import json
+import weakref
+
+from . import _native as native
+from ._native import (DFX_ERR_API, DFX_ERR_CONNECT, DFX_ERR_INTERNAL, DFX_ERR_INVALID_ARGUMENT,
+                      DFX_ERR_INVALID_URL, DFX_ERR_INVALID_UTF8, DFX_ERR_NULL_ARGUMENT, DFX_ERR_OUTCOME_UNKNOWN,
+                      DFX_ERR_WOULD_DEADLOCK, DFX_OK, DFX_TOKEN_DEVICE, DFX_TOKEN_USER)
+
+# The session's fields, in DFX_SESSION_* order, by the JavaScript client's keys.
+SESSION_FIELDS = ("deviceToken", "deviceRefreshToken", "userToken", "userRefreshToken", "deviceId", "userId",
+                  "roleId")
+TOKEN_KINDS = {"device": DFX_TOKEN_DEVICE, "user": DFX_TOKEN_USER}
+
+
+# Errors ---------------------------------------------------------------------
+
+class DfxError(Exception):
+    """A call that got no answer from the API, or was refused before anything
+    was sent. `.status` is the DfxStatus value, `.name` its constant's name
+    ("DFX_ERR_CONNECT", ...), `.message` what dfx_last_error_message() said.
+    An answer from the API, whatever its HTTP status, is never an exception."""
+
+    def __init__(self, status, name, message):
+        super().__init__(f"{name}: {message}")
+        self.status, self.name, self.message = status, name, message
+
+
+class ArgumentError(DfxError, ValueError):
+    """Bad input: NULL, empty, not UTF-8, a bad URL. Nothing was sent."""
+
+
+class TransportError(DfxError):
+    """No (usable) answer: timeout, TLS, undecodable body, connection lost, ..."""
+
+
+class ConnectError(TransportError):
+    """No connection could be made. Nothing was sent: a renewed pair is intact."""
+
+
+class OutcomeUnknownError(TransportError):
+    """A renew may have reached the server but its answer was lost. The
+    session keeps the old pair, which may be dead; dfx never retries. Try
+    once more; if the API refuses the pair, register or log in again."""
+
+
+class WouldDeadlockError(DfxError):
+    """A blocking or session-changing call made from a session listener."""
+
+
+class InternalError(DfxError):
+    """A bug in dfx (a caught panic). The client is still usable."""
+
+
+_ERRORS = {
+    DFX_ERR_NULL_ARGUMENT: ArgumentError,
+    DFX_ERR_INVALID_ARGUMENT: ArgumentError,
+    DFX_ERR_INVALID_UTF8: ArgumentError,
+    DFX_ERR_INVALID_URL: ArgumentError,
+    DFX_ERR_CONNECT: ConnectError,
+    DFX_ERR_OUTCOME_UNKNOWN: OutcomeUnknownError,
+    DFX_ERR_WOULD_DEADLOCK: WouldDeadlockError,
+    DFX_ERR_INTERNAL: InternalError,
+}
+
+
+def error_for(lib, status, message=None):
+    """The exception for a failed status, with the thread's last error message."""
+    name = lib.dfx_status_name(status).decode()
+    if message is None:
+        message = lib.dfx_last_error_message().decode(errors="replace")
+    cls = _ERRORS.get(status, TransportError if status != DFX_ERR_API else DfxError)
+    return cls(status, name, message)
+
+
+def _check(lib, status):
+    if status != DFX_OK:
+        raise error_for(lib, status)
+
+
+def _arg(lib, value, what="argument"):
+    """A Python value as a C string: str is UTF-8 encoded, bytes pass as they
+    are, None is NULL. A NUL character would silently cut the string short in
+    C, so it is refused here, as dfx refuses bad input: with ArgumentError."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.encode("utf-8", "surrogatepass")  # a lone surrogate reaches dfx as DFX_ERR_INVALID_UTF8
+    elif not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{what} must be str, bytes or None, not {type(value).__name__}")
+    if b"\0" in value:
+        raise error_for(lib, DFX_ERR_INVALID_ARGUMENT, f"{what} contains a NUL character")
+    return bytes(value)
+
+
+# Responses ------------------------------------------------------------------
+
+class Response:
+    """An answer from the API, as the JavaScript client shapes it.
+
+    `status`: the HTTP status as a string ("200", "401", ...).
+    `body`: the parsed JSON body (None for an empty 2xx body). A non-2xx answer
+    without a JSON body gets the JavaScript client's made-up error body.
+    `error_code`, `error_message`: the API's Code and Message for a non-2xx
+    answer, else None. `ok`: a 2xx status.
+    The body holds tokens: it is never shown by repr().
+    """
+
+    __slots__ = ("status", "body", "error_code", "error_message")
+
+    def __init__(self, lib, handle):
+        self.status = str(lib.dfx_response_status(handle))
+        self.body = json.loads(lib.dfx_response_body(handle).decode())
+        code, message = lib.dfx_response_error_code(handle), lib.dfx_response_error_message(handle)
+        self.error_code = code.decode() if code is not None else None
+        self.error_message = message.decode() if message is not None else None
+
+    @property
+    def ok(self):
+        return self.status.startswith("2")
+
+    def __repr__(self):
+        if self.ok:
+            return f"<dfx.Response {self.status}>"
+        return f"<dfx.Response {self.status} {self.error_code}>"
+
+
+# The client -----------------------------------------------------------------
+
+def _free_client(lib, handle):
+    lib.dfx_client_free(handle)
+
+
+class Client:
+    """A DfxClient: `api = dfx.client(url=...)`. Thread-safe (share one).
+
+    `api.http.<group>.<method>(...)` are the API calls by the JavaScript
+    client's names; `api.session` is the token store. Free it with close()
+    or a `with` block; it is also freed when garbage-collected.
+    """
+
+    def __init__(self, url=None, *, library=None, timeout_ms=None, auto_renew=None):
+        self.lib = library if isinstance(library, ctypes.CDLL) else native.load_library(library)
+        handle = native.ClientP()
+        _check(self.lib, self.lib.dfx_client_new(_arg(self.lib, url, "url"), ctypes.byref(handle)))
+        self.handle = handle
+        self.url = url
+        # Objects C holds pointers to (the session listener's CFUNCTYPE). They
+        # live on the client, not in the finalizer, so that a listener that
+        # refers to the client does not keep it alive forever; once the client
+        # is unreachable no call can be running, so nothing calls them.
+        self._keepalive = {}
+        self._finalizer = weakref.finalize(self, _free_client, self.lib, handle)
+        self._finalizer.atexit = False  # the process is ending; nothing to free
+        self.http = _Http(self)
+        self.session = Session(self)
+        if timeout_ms is not None:
+            self.set_timeout_ms(timeout_ms)
+        if auto_renew is not None:
+            self.set_auto_renew(auto_renew)
+
+    def _handle(self):
+        if not self._finalizer.alive:
+            raise ValueError("the dfx client is closed")
+        return self.handle
+
+    def _call(self, fn, *args):
+        """Call an API function; an answer (2xx or not) is a Response."""
+        out = native.ResponseP()
+        status = fn(self._handle(), *args, ctypes.byref(out))
+        try:
+            if status in (DFX_OK, DFX_ERR_API):
+                return Response(self.lib, out)
+            raise error_for(self.lib, status)
+        finally:
+            self.lib.dfx_response_free(out)
+
+    def _take_string(self, fn, *args):
+        out = native.OwnedString()
+        _check(self.lib, fn(self._handle(), *args, ctypes.byref(out)))
+        try:
+            return ctypes.string_at(out).decode()
+        finally:
+            self.lib.dfx_string_free(out)
+
+    def set_timeout_ms(self, ms):
+        """The whole-request timeout in milliseconds (0: none; default 30000)."""
+        _check(self.lib, self.lib.dfx_client_set_timeout_ms(self._handle(), ms))
+
+    def set_auto_renew(self, seconds_before_expiry):
+        """Renew a stored pair before a call whose token expires within this
+        many seconds (0, the default, turns it off)."""
+        _check(self.lib, self.lib.dfx_client_set_auto_renew(self._handle(), seconds_before_expiry))
+
+    def close(self):
+        """Free the client (idempotent). Don't call it from a session listener."""
+        self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def client(url=None, *, library=None, timeout_ms=None, auto_renew=None):
+    """A new client for `url` (None: the production cloud https://api.deepaffex.ai;
+    plain http:// only on loopback, e.g. the dfx-sandbox). `library`: a path to
+    libdfx, else see dfx.library_candidates()."""
+    return Client(url, library=library, timeout_ms=timeout_ms, auto_renew=auto_renew)
+
+
+# The session ----------------------------------------------------------------
+
+def _field(field):
+    if isinstance(field, int):
+        return field  # a DFX_SESSION_* value; dfx validates it
+    try:
+        return SESSION_FIELDS.index(field)
+    except ValueError:
+        raise KeyError(f"{field!r} is not a session field: one of {', '.join(SESSION_FIELDS)}") from None
+
+
+def _kind(kind):
+    if isinstance(kind, int):
+        return kind  # DFX_TOKEN_DEVICE or DFX_TOKEN_USER; dfx validates it
+    try:
+        return TOKEN_KINDS[kind]
+    except KeyError:
+        raise KeyError(f"{kind!r} is not a token kind: 'device' or 'user'") from None
+
+
+class Session:
+    """The client's token store, by the JavaScript client's keys (deviceToken,
+    deviceRefreshToken, userToken, userRefreshToken, deviceId, userId, roleId).
+
+    Calls read the token they need from it and store what they return. Set
+    `listener` to persist every change before the call that made it returns.
+    """
+
+    def __init__(self, api):
+        self._api = api
+        self._listener = None
+
+    def get(self, field):
+        """One field's value ("" when unset)."""
+        return self._api._take_string(self._api.lib.dfx_session_get, _field(field))
+
+    __getitem__ = get
+
+    def set(self, field, value):
+        """Set one field; None or "" clears it. The listener hears of a change."""
+        lib = self._api.lib
+        _check(lib, lib.dfx_session_set(self._api._handle(), _field(field), _arg(lib, value, field)))
+
+    __setitem__ = set
+
+    def json(self):
+        """The whole session as JSON text (every key present). It holds secrets."""
+        return self._api._take_string(self._api.lib.dfx_session_to_json)
+
+    def dict(self):
+        """The whole session as a dict."""
+        return json.loads(self.json())
+
+    def load(self, session):
+        """Replace the whole session with `session` (a dict or JSON text, as
+        json()/dict() or the JavaScript client export it). All or nothing."""
+        text = session if isinstance(session, (str, bytes)) else json.dumps(session)
+        lib = self._api.lib
+        _check(lib, lib.dfx_session_from_json(self._api._handle(), _arg(lib, text, "session")))
+
+    @property
+    def listener(self):
+        return self._listener
+
+    @listener.setter
+    def listener(self, callback):
+        """callback(session_dict) after every change, on the thread whose call
+        changed the session, before that call returns. None removes it. An
+        exception it raises is reported through sys.unraisablehook; dfx goes on."""
+        lib = self._api.lib
+        if callback is None:
+            c_listener = native.DfxSessionListener()
+        else:
+            def trampoline(_user_data, text):
+                callback(json.loads(text.decode()))
+            c_listener = native.DfxSessionListener(trampoline)
+        _check(lib, lib.dfx_client_set_session_listener(self._api._handle(), c_listener, None))
+        # dfx no longer calls the old one; keep the new one alive until replaced or the client freed
+        self._api._keepalive["listener"] = c_listener
+        self._listener = callback
+
+    def renew(self, kind):
+        """Renew the stored pair of `kind` ("device" or "user"), single flight,
+        and store the new pair. Returns the Response; OutcomeUnknownError if
+        the answer was lost."""
+        api = self._api
+        return api._call(api.lib.dfx_session_renew, _kind(kind))
+
+    def token_expiry(self, kind):
+        """The stored token's JWT `exp` (Unix seconds; no signature check)."""
+        exp = ctypes.c_int64()
+        _check(self._api.lib, self._api.lib.dfx_session_token_expiry(self._api._handle(), _kind(kind),
+                                                                     ctypes.byref(exp)))
+        return exp.value
+
+
+# api.http.<group>.<method>: the JavaScript client's names ---------------------
+
+def _fields(group, method, data, allowed):
+    """The dict's values for `allowed` keys, in order; a key dfx cannot send is
+    an error rather than silently dropped."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise TypeError(f"{group}.{method}: data must be a dict")
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise TypeError(f"{group}.{method}: dfx does not send {', '.join(sorted(unknown))} "
+                        f"(it sends {', '.join(allowed)})")
+    return [data.get(key) for key in allowed]
+
+
+def _no_session_header(enable_session):
+    if enable_session:
+        raise ValueError("enableSession (the x-nura-session header) is not supported by dfx")
+
+
+class _Group:
+    def __init__(self, api):
+        self._api = api
+
+    def _send(self, c_name, method, data, keys, *extra):
+        api = self._api
+        values = _fields(type(self).__name__.strip("_").lower(), method, data, keys) if keys else []
+        args = [_arg(api.lib, v, k) for v, k in zip(values, keys)] + [_arg(api.lib, e) for e in extra]
+        return api._call(getattr(api.lib, c_name), *args)
+
+
+class _Auths(_Group):
+    def renew(self, data, tokenType=None):  # noqa: N803 (the JavaScript client's names)
+        """POST auths/renew with {"Token", "RefreshToken"}. The old pair is dead
+        once the server answers: store r.body's new pair before using it. If the
+        pair is the session's stored device or user pair, the session stores the
+        new one (whatever `tokenType` says: it is accepted for the JavaScript
+        signature). For single-flight renewal of the stored pair:
+        api.session.renew("device")."""
+        if tokenType is not None:
+            _kind(tokenType)
+        return self._send("dfx_auth_renew", "renew", data, ("Token", "RefreshToken"))
+
+    def requestLoginCode(self, data):  # noqa: N802
+        """PATCH auths/users/code with {"PhoneNumber", "Identifier"}: an SMS login code."""
+        return self._send("dfx_auth_request_login_code", "requestLoginCode", data, ("PhoneNumber", "Identifier"))
+
+    def requestResetPasswordLink(self, data):  # noqa: N802
+        """PATCH auths/users/reset with {"Email", "Identifier"}."""
+        return self._send("dfx_auth_request_reset_password_link", "requestResetPasswordLink", data,
+                          ("Email", "Identifier"))
+
+    def sendResetMobile(self, data):  # noqa: N802
+        """PATCH auths/users/reset/mobile with {"Email"} and/or {"PhoneNumber"}."""
+        return self._send("dfx_auth_send_reset_mobile", "sendResetMobile", data, ("Email", "PhoneNumber"))
+
+    def generateToken(self, data):  # noqa: N802
+        """POST auths/generateToken with {"Token", "RefreshToken"}: a child token."""
+        return self._send("dfx_auth_generate_token", "generateToken", data, ("Token", "RefreshToken"))
+
+    def getOrgClientCredentials(self, orgId):  # noqa: N802, N803
+        """GET auths/organization/credentials/{orgId} (bearer: the user token)."""
+        return self._send("dfx_auth_get_org_client_credentials", "getOrgClientCredentials", None, (), orgId)
+
+
+class _Organizations(_Group):
+    def registerLicense(self, data, enableSession=False):  # noqa: N802, N803
+        """POST organizations/licenses with {"Key", "DeviceTypeID", "Name",
+        "Identifier", "Version"}; the session stores the device pair and ids."""
+        _no_session_header(enableSession)
+        return self._send("dfx_organization_register_license", "registerLicense", data,
+                          ("Key", "DeviceTypeID", "Name", "Identifier", "Version"))
+
+    def unregisterLicense(self):  # noqa: N802
+        """DELETE organizations/licenses (bearer: the device token); clears the device part of the session."""
+        return self._send("dfx_organization_unregister_license", "unregisterLicense", None, ())
+
+    def login(self, data, enableSession=False):  # noqa: N803
+        """POST organizations/auth with {"Email", "Password", "Identifier", "MFAToken"?}:
+        a view-only user pair, stored in the session."""
+        _no_session_header(enableSession)
+        return self._send("dfx_organization_login", "login", data, ("Email", "Password", "Identifier", "MFAToken"))
+
+
+class _Users(_Group):
+    def login(self, data):
+        """POST users/auth with {"Email", "Password", "MFAToken"?} (bearer: the
+        device token): a measuring user pair, stored in the session."""
+        return self._send("dfx_user_login", "login", data, ("Email", "Password", "MFAToken"))
+
+    def loginWithPhoneCode(self, data, enableSession=False):  # noqa: N802, N803
+        """POST users/auth/code with {"LoginCode", "PhoneNumber", "OrgKey"}:
+        a user pair, stored in the session."""
+        _no_session_header(enableSession)
+        return self._send("dfx_user_login_with_phone_code", "loginWithPhoneCode", data,
+                          ("LoginCode", "PhoneNumber", "OrgKey"))
+
+
+class _General(_Group):
+    def verifyToken(self, token=None):  # noqa: N802
+        """GET auth: the token's claims. None: the session's user token, else its device token."""
+        return self._send("dfx_general_verify_token", "verifyToken", None, (), token)
+
+    def status(self):
+        """GET status: {"StatusID": "ACTIVE", "Version", "Region"}."""
+        return self._send("dfx_general_status", "status", None, ())
+
+
+class _Http:
+    """api.http.auths / organizations / users / general."""
+
+    def __init__(self, api):
+        self.auths = _Auths(api)
+        self.organizations = _Organizations(api)
+        self.users = _Users(api)
+        self.general = _General(api)
+
+
+# Library-wide functions -----------------------------------------------------
+
+def _lib(library=None):
+    return library if isinstance(library, ctypes.CDLL) else native.load_library(library)
+
+
+def version(library=None):
+    """The library's version, "MAJOR.MINOR.PATCH"."""
+    return _lib(library).dfx_version().decode()
+
+
+def status_name(status, library=None):
+    """A DfxStatus value's constant name, e.g. "DFX_ERR_CONNECT"."""
+    return _lib(library).dfx_status_name(status).decode()
+
+
+def status_description(status, library=None):
+    """A short English description of a DfxStatus value."""
+    return _lib(library).dfx_status_description(status).decode()
+
+
+def token_expiry(token, library=None):
+    """Any JWT-shaped token's `exp` claim (Unix seconds; no signature check)."""
+    lib = _lib(library)
+    exp = ctypes.c_int64()
+    _check(lib, lib.dfx_token_expiry(_arg(lib, token, "token"), ctypes.byref(exp)))
+    return exp.value
