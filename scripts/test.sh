@@ -50,6 +50,8 @@ pkg=scripts/test-packaging.sh
 suite "python: pip install ./python into a fresh venv (build/venv)" $pkg python-install
 suite "python: dfx package tests (installed copy; declarations vs header)" $pkg python-tests
 suite "python: quickstart example (installed package)" $sb $quickstart build/venv/bin/python examples/quickstart.py
+suite "python: asyncio example, 300 renews (installed package)" $sb bash -c \
+    'python3 scripts/sandbox-seed.py pairs 300 | build/venv/bin/python examples/async_renews.py "$DFX_SANDBOX_URL"'
 suite "c++: dfx.hpp example, -Wall -Wextra -Werror -pedantic" $pkg cxx-example
 suite "c++: dfx.hpp tests under valgrind memcheck" $pkg cxx-tests
 suite "abi: exports only dfx_* (nm -D), SONAME, versions, no OpenSSL" $pkg abi

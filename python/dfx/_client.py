@@ -10,8 +10,11 @@ so the DeepAffex docs read the same:
 gave, 2xx or not. A call that got no answer (or was refused before anything
 was sent) raises a DfxError subclass with the status name and message.
 """
+import asyncio
 import ctypes
+import itertools
 import json
+import threading
 import weakref
 
 from . import _native as native
@@ -137,6 +140,52 @@ class Response:
         return f"<dfx.Response {self.status} {self.error_code}>"
 
 
+# Non-blocking calls for asyncio ------------------------------------------------
+#
+# One C callback for every request, alive as long as the module: dfx calls it
+# on an internal thread with user_data = the request's key. It reads the
+# answer there (dfx_last_error_message() is set on that thread) and hands the
+# result to the waiting event loop with call_soon_threadsafe.
+
+_pending = {}
+_pending_lock = threading.Lock()
+_keys = itertools.count(1)
+
+
+def _settle(future, result, error):
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _on_complete(user_data, status, response):
+    with _pending_lock:
+        entry = _pending.pop(user_data or 0, None)
+    if entry is None:
+        return
+    lib, loop, future = entry
+    result = error = None
+    try:
+        if status in (DFX_OK, DFX_ERR_API):
+            result = Response(lib, response)
+        else:
+            error = error_for(lib, status)
+    except Exception as e:  # noqa: BLE001 (an undecodable body must still settle the future)
+        error = e
+    finally:
+        lib.dfx_response_free(response)
+    try:
+        loop.call_soon_threadsafe(_settle, future, result, error)
+    except RuntimeError:
+        pass  # the event loop is closed: nobody is waiting
+
+
+_C_ON_COMPLETE = native.DfxCallback(_on_complete)
+
+
 # The client -----------------------------------------------------------------
 
 def _free_client(lib, handle):
@@ -165,6 +214,8 @@ class Client:
         self._finalizer = weakref.finalize(self, _free_client, self.lib, handle)
         self._finalizer.atexit = False  # the process is ending; nothing to free
         self.http = _Http(self)
+        # The same calls for asyncio: `r = await api.aio.auths.renew({...})`.
+        self.aio = _Http(self, asynchronous=True)
         self.session = Session(self)
         if timeout_ms is not None:
             self.set_timeout_ms(timeout_ms)
@@ -186,6 +237,21 @@ class Client:
             raise error_for(self.lib, status)
         finally:
             self.lib.dfx_response_free(out)
+
+    def _call_async(self, fn, *args):
+        """Start an `_async` API function; an awaitable asyncio Future that
+        resolves to a Response (2xx or not) or raises a DfxError."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        key = next(_keys)
+        with _pending_lock:
+            _pending[key] = (self.lib, loop, future)
+        status = fn(self._handle(), *args, _C_ON_COMPLETE, ctypes.c_void_p(key), None)
+        if status != DFX_OK:
+            with _pending_lock:
+                _pending.pop(key, None)
+            raise error_for(self.lib, status)
+        return future
 
     def _take_string(self, fn, *args):
         out = native.OwnedString()
@@ -310,6 +376,11 @@ class Session:
         api = self._api
         return api._call(api.lib.dfx_session_renew, _kind(kind))
 
+    def renew_async(self, kind):
+        """renew() for asyncio: `r = await api.session.renew_async("device")`."""
+        api = self._api
+        return api._call_async(api.lib.dfx_session_renew_async, _kind(kind))
+
     def token_expiry(self, kind):
         """The stored token's JWT `exp` (Unix seconds; no signature check)."""
         exp = ctypes.c_int64()
@@ -340,13 +411,16 @@ def _no_session_header(enable_session):
 
 
 class _Group:
-    def __init__(self, api):
+    def __init__(self, api, asynchronous=False):
         self._api = api
+        self._async = asynchronous
 
     def _send(self, c_name, method, data, keys, *extra):
         api = self._api
         values = _fields(type(self).__name__.strip("_").lower(), method, data, keys) if keys else []
         args = [_arg(api.lib, v, k) for v, k in zip(values, keys)] + [_arg(api.lib, e) for e in extra]
+        if self._async:
+            return api._call_async(getattr(api.lib, c_name + "_async"), *args)
         return api._call(getattr(api.lib, c_name), *args)
 
 
@@ -428,13 +502,14 @@ class _General(_Group):
 
 
 class _Http:
-    """api.http.auths / organizations / users / general."""
+    """api.http.auths / organizations / users / general (api.aio: the same,
+    returning awaitables)."""
 
-    def __init__(self, api):
-        self.auths = _Auths(api)
-        self.organizations = _Organizations(api)
-        self.users = _Users(api)
-        self.general = _General(api)
+    def __init__(self, api, asynchronous=False):
+        self.auths = _Auths(api, asynchronous)
+        self.organizations = _Organizations(api, asynchronous)
+        self.users = _Users(api, asynchronous)
+        self.general = _General(api, asynchronous)
 
 
 # Library-wide functions -----------------------------------------------------

@@ -1,6 +1,7 @@
 """The dfx Python package against a running dfx-sandbox (DFX_SANDBOX_URL):
 the JavaScript client's shape (api.http.<group>.<method>, r.status,
 r.body), typed errors for calls that got no answer, and the session."""
+import asyncio
 import ctypes
 import gc
 import json
@@ -36,6 +37,64 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(r.status, "200")
         self.assertTrue(r.body["RefreshToken"])
         api.close()
+
+
+class AsyncioTest(unittest.TestCase):
+    """api.aio: the same calls, awaitable, settled on the event loop's thread."""
+
+    def setUp(self):
+        reset()
+        self.api = dfx.client(url=SANDBOX, library=LIB)
+
+    def tearDown(self):
+        self.api.close()
+
+    def test_many_renews_at_once(self):
+        pairs = [(p["Token"], p["RefreshToken"]) for p in control("POST", "/_sandbox/pairs", {"Count": 300})["Pairs"]]
+
+        async def main():
+            loop_thread = threading.get_ident()
+            results = await asyncio.gather(*(self.api.aio.auths.renew({"Token": t, "RefreshToken": r})
+                                             for t, r in pairs))
+            return loop_thread, results
+
+        loop_thread, results = asyncio.run(main())
+        self.assertEqual([r.status for r in results], ["200"] * len(pairs))
+        new_tokens = {r.body["Token"] for r in results}
+        self.assertEqual(len(new_tokens), len(pairs), "no answer lost or duplicated")
+        self.assertTrue(new_tokens.isdisjoint(t for t, _ in pairs))
+
+    def test_api_errors_resolve_and_transport_errors_raise(self):
+        async def main():
+            r = await self.api.aio.auths.requestLoginCode({"PhoneNumber": "+1", "Identifier": "nope"})
+            self.assertEqual((r.status, r.body["Code"]), ("404", "ORGANIZATION_NOT_FOUND"))
+            fault(Path="auths/renew", Phase="After", Action="Drop")
+            t, rt = pair()
+            with self.assertRaises(dfx.OutcomeUnknownError) as ctx:
+                await self.api.aio.auths.renew({"Token": t, "RefreshToken": rt})
+            self.assertEqual(ctx.exception.name, "DFX_ERR_OUTCOME_UNKNOWN")
+            self.assertNotIn(rt, ctx.exception.message)
+            # Argument errors raise at once, before anything is awaited.
+            with self.assertRaises(dfx.ArgumentError):
+                self.api.aio.auths.renew({"Token": "", "RefreshToken": "r"})
+            status = await self.api.aio.general.status()
+            self.assertEqual(status.body["StatusID"], "ACTIVE")
+
+        asyncio.run(main())
+
+    def test_session_renew_async_is_single_flight(self):
+        seed = control("GET", "/_sandbox/seed")
+        self.api.http.organizations.registerLicense({"Key": seed["LicenseKey"], "DeviceTypeID": "LINUX",
+                                                    "Name": "py", "Identifier": seed["Organization"],
+                                                    "Version": "1"})
+        fault(Path="auths/renew", Phase="After", DelayMs=200)
+
+        async def main():
+            return await asyncio.gather(*(self.api.session.renew_async("device") for _ in range(16)))
+
+        results = asyncio.run(main())
+        self.assertEqual({r.body["Token"] for r in results}, {self.api.session.get("deviceToken")})
+        self.assertEqual(control("GET", "/_sandbox/stats")["Requests"]["POST auths/renew"], 1)
 
 
 class AuthsTest(unittest.TestCase):
