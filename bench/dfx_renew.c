@@ -1,0 +1,143 @@
+/*
+ * dfx through its C ABI: the same renew as curl_renew.c.
+ *
+ *   dfx_renew seq   BASE_URL PAIRS_FILE COUNT|Ns 1    dfx_auth_renew(), blocking, sequential
+ *   dfx_renew async BASE_URL PAIRS_FILE COUNT|Ns K    dfx_auth_renew_async(), K in flight
+ *
+ * async keeps K renews outstanding: the callback (on a dfx thread) only
+ * queues the finished chain and signals a condition variable; the main
+ * thread takes the answer apart and starts the chain's next renew. With
+ * COUNT == K every renew is issued at once (the RSS-at-10,000 figure).
+ * Prints one line (see common.h). Exit status 1 if any renew failed.
+ */
+#include "common.h"
+
+#include <dfx.h>
+#include <pthread.h>
+
+/* One chain: its pair and, while queued, its completion. */
+struct chain {
+    struct pair pair;
+    int owned;
+    struct chain *next; /* the completion queue */
+    DfxStatus status;
+    DfxResponse *response;
+};
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    struct chain *head;
+} queue = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL};
+
+/* On a dfx thread: hand the answer to the main loop and return. */
+static void on_renewed(void *user_data, DfxStatus status, DfxResponse *response) {
+    struct chain *c = user_data;
+    c->status = status;
+    c->response = response;
+    pthread_mutex_lock(&queue.lock);
+    c->next = queue.head;
+    queue.head = c;
+    pthread_cond_signal(&queue.wake);
+    pthread_mutex_unlock(&queue.lock);
+}
+
+/* Both strings out of the answer; the pair kept only if the chain goes on. */
+static int finish(struct pair *p, int *owned, DfxStatus st, DfxResponse *r, int again) {
+    int ok = 0;
+    if (st == DFX_OK) {
+        const char *token = dfx_response_get_string(r, "Token");
+        const char *refresh = dfx_response_get_string(r, "RefreshToken");
+        ok = token && refresh;
+        if (ok && again) set_pair(p, owned, token, refresh);
+    }
+    if (!ok) fprintf(stderr, "renew: %s (HTTP %u): %s\n", dfx_status_name(st), dfx_response_status(r),
+                     st == DFX_OK ? "no pair in the answer" : dfx_last_error_message());
+    dfx_response_free(r);
+    return ok;
+}
+
+int main(int argc, char **argv) {
+    struct args a;
+    parse_args(argc, argv, &a, "seq | async");
+    int async = strcmp(a.mode, "async") == 0;
+    if (!async && strcmp(a.mode, "seq") != 0) usage(argv[0], "seq | async");
+    if (!async) a.inflight = 1;
+
+    struct pair *first = load_pairs(a.pairs, a.inflight);
+    DfxClient *client = NULL;
+    DfxStatus st = dfx_client_new(a.url, &client);
+    if (st != DFX_OK) {
+        fprintf(stderr, "dfx_client_new: %s: %s\n", dfx_status_name(st), dfx_last_error_message());
+        return 1;
+    }
+
+    long calls = 0, errors = 0, started = 0;
+    double t0 = now_s(), deadline = t0 + a.seconds;
+#define MORE() (a.count > 0 ? started < a.count : now_s() < deadline)
+
+    if (!async) {
+        struct pair p = first[0];
+        int owned = 0;
+        while (MORE()) {
+            started++;
+            DfxResponse *r = NULL;
+            st = dfx_auth_renew(client, p.token, p.refresh, &r);
+            if (finish(&p, &owned, st, r, 1))
+                calls++;
+            else if (++errors > 10)
+                break;
+        }
+        double secs = now_s() - t0;
+        report("dfx", &a, calls, errors, secs);
+        dfx_client_free(client);
+        return errors ? 1 : 0;
+    }
+
+    struct chain *chains = calloc((size_t)a.inflight, sizeof *chains);
+    long active = 0;
+    for (long i = 0; i < a.inflight && MORE(); i++) {
+        chains[i].pair = first[i];
+        st = dfx_auth_renew_async(client, chains[i].pair.token, chains[i].pair.refresh, on_renewed, &chains[i],
+                                  NULL);
+        if (st != DFX_OK) {
+            fprintf(stderr, "dfx_auth_renew_async: %s: %s\n", dfx_status_name(st), dfx_last_error_message());
+            return 1;
+        }
+        started++;
+        active++;
+    }
+    while (active > 0) {
+        pthread_mutex_lock(&queue.lock);
+        while (queue.head == NULL) pthread_cond_wait(&queue.wake, &queue.lock);
+        struct chain *batch = queue.head;
+        queue.head = NULL;
+        pthread_mutex_unlock(&queue.lock);
+        while (batch != NULL) {
+            struct chain *c = batch;
+            batch = c->next;
+            active--;
+            int again = MORE();
+            if (finish(&c->pair, &c->owned, c->status, c->response, again)) {
+                calls++;
+            } else {
+                errors++;
+                again = 0; /* this chain's pair may be dead */
+            }
+            if (again) {
+                st = dfx_auth_renew_async(client, c->pair.token, c->pair.refresh, on_renewed, c, NULL);
+                if (st != DFX_OK) {
+                    fprintf(stderr, "dfx_auth_renew_async: %s: %s\n", dfx_status_name(st), dfx_last_error_message());
+                    errors++;
+                    continue;
+                }
+                started++;
+                active++;
+            }
+        }
+    }
+    double secs = now_s() - t0;
+    report("dfx", &a, calls, errors, secs);
+    dfx_client_free(client);
+    return errors ? 1 : 0;
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Print the tables of one benchmark run from its results directory
+# (bench/run.sh calls it; run it again on an old directory to reprint).
+#   bench/report.sh bench/build/results-YYYYmmdd-HHMMSS
+set -euo pipefail
+OUT=${1:?usage: report.sh RESULTS_DIR}
+
+cat "$OUT/header.txt"
+echo
+
+# Shared awk: med(array, n) = median; fmt helpers.
+AWK_LIB='
+function sort(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+function med(a, n) { sort(a, n); return n == 0 ? 0 : (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) }
+function mib(kib) { return sprintf("%.1f MiB", kib / 1024) }
+'
+
+echo "Throughput: renews per second, median (min-max) over the rounds; ratios are medians of per-round ratios"
+echo "(x libcurl: to the libcurl client at the same concurrency; x wrk: to wrk at the same concurrency)."
+awk -F'\t' "$AWK_LIB"'
+BEGIN {
+    split("wrk-1 curl-seq-1 dfx-seq-1 wrk-64 curl-multi-64 dfx-async-64", order, " ")
+    name["wrk-1"] = "wrk (the bound)"; name["wrk-64"] = "wrk (the bound)"
+    name["curl-seq-1"] = "libcurl easy + cJSON, sequential"; name["curl-multi-64"] = "libcurl multi + cJSON"
+    name["dfx-seq-1"] = "dfx_auth_renew, sequential"; name["dfx-async-64"] = "dfx_auth_renew_async"
+    cb["wrk-1"] = cb["curl-seq-1"] = cb["dfx-seq-1"] = "curl-seq-1"
+    cb["wrk-64"] = cb["curl-multi-64"] = cb["dfx-async-64"] = "curl-multi-64"
+    wb["wrk-1"] = wb["curl-seq-1"] = wb["dfx-seq-1"] = "wrk-1"
+    wb["wrk-64"] = wb["curl-multi-64"] = wb["dfx-async-64"] = "wrk-64"
+}
+$1 !~ /^m/ { v[$2, $1] = $7; rss[$2, $1] = $8; err[$2] += $5; k[$2] = $3; rounds[$1] = 1 }
+END {
+    printf "%-34s %9s  %-28s %10s %8s %12s %7s\n", "client", "in flight", "calls/s median (min-max)", "x libcurl", "x wrk", "peak RSS", "errors"
+    for (o = 1; o <= 6; o++) {
+        l = order[o]; n = 0; nc = 0; nw = 0; nr = 0; lo = ""; hi = ""
+        for (r in rounds) {
+            if (!((l, r) in v)) continue
+            x = v[l, r] + 0; a[++n] = x
+            if (lo == "" || x < lo) lo = x; if (hi == "" || x > hi) hi = x
+            if ((cb[l], r) in v && v[cb[l], r] > 0) c[++nc] = x / v[cb[l], r]
+            if ((wb[l], r) in v && v[wb[l], r] > 0) w[++nw] = x / v[wb[l], r]
+            m[++nr] = rss[l, r]
+        }
+        if (n == 0) continue
+        printf "%-34s %9s  %-28s %10.2f %8.2f %12s %7d\n", name[l], k[l],
+            sprintf("%8.0f (%.0f-%.0f)", med(a, n), lo, hi), med(c, nc), med(w, nw), mib(med(m, nr)), err[l]
+        if (o == 3) print ""
+    }
+}' "$OUT/raw.tsv"
+echo
+
+echo "Memory: peak RSS (ru_maxrss) of one client process, median over the repetitions"
+awk -F'\t' "$AWK_LIB"'
+$1 ~ /^m/ { n[$2]++; r[$2, n[$2]] = $8; cps[$2, n[$2]] = $7; k[$2] = $3; calls[$2] = $4; err[$2] += $5 }
+function get(l,   i, a) { for (i = 1; i <= n[l]; i++) a[i] = r[l, i]; return med(a, n[l]) }
+function rate(l,   i, a) { for (i = 1; i <= n[l]; i++) a[i] = cps[l, i]; return med(a, n[l]) }
+END {
+    if (!n["mem-dfx-seq"]) exit
+    big = k["mem-dfx-async-big"]
+    printf "%-58s %14s %14s\n", "", "libcurl+cJSON", "dfx"
+    printf "%-58s %14s %14s\n", "peak RSS, " calls["mem-dfx-seq"] " sequential renews", mib(get("mem-curl-seq")), mib(get("mem-dfx-seq"))
+    printf "%-58s %14s %14s\n", "peak RSS, " calls["mem-dfx-async-1"] " renews, 1 in flight (multi / _async)", mib(get("mem-curl-multi-1")), mib(get("mem-dfx-async-1"))
+    printf "%-58s %14s %14s\n", "peak RSS, " calls["mem-dfx-async-big"] " renews, all " big " in flight at once", mib(get("mem-curl-multi-big")), mib(get("mem-dfx-async-big"))
+    cx = (get("mem-curl-multi-big") - get("mem-curl-multi-1")) * 1024 / (big - 1)
+    dx = (get("mem-dfx-async-big") - get("mem-dfx-async-1")) * 1024 / (big - 1)
+    printf "%-58s %14s %14s\n", "RSS per extra in-flight request ((" big " - 1) / " big - 1 ")", sprintf("%.0f B", cx), sprintf("%.0f B", dx)
+    printf "%-58s %14.0f %14.0f\n", "calls/s of the " big "-in-flight run", rate("mem-curl-multi-big"), rate("mem-dfx-async-big")
+    e = err["mem-curl-seq"] + err["mem-dfx-seq"] + err["mem-curl-multi-1"] + err["mem-curl-multi-big"] + err["mem-dfx-async-1"] + err["mem-dfx-async-big"]
+    if (e) printf "!! %d failed renews in the memory runs\n", e
+    print "(libcurl multi capped at 256 connections, CURLMOPT_MAX_TOTAL_CONNECTIONS, as dfx keeps at most 256 on the wire.)"
+}' "$OUT/raw.tsv"
+echo
+
+if [ -s "$OUT/cold.log" ]; then
+    echo "Cold start: milliseconds, median (min-max) over fresh processes"
+    awk "$AWK_LIB"'
+    function cell(c, f,   i, a, lo, hi) { for (i = 1; i <= n[c]; i++) { a[i] = x[c, f, i]; if (i == 1 || a[i] < lo) lo = a[i]; if (i == 1 || a[i] > hi) hi = a[i] }
+        return sprintf("%.2f (%.2f-%.2f)", med(a, n[c]), lo, hi) }
+    { split($1, cv, "="); c = cv[2]; n[c]++
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); x[c, kv[1], n[c]] = kv[2] } }
+    END {
+        printf "%-52s %24s %24s\n", "", "libcurl+cJSON", "dfx"
+        printf "%-52s %24s %24s\n", "dlopen + dlsym", cell("libcurl", "dlopen_ms"), cell("dfx", "dlopen_ms")
+        printf "%-52s %24s %24s\n", "init (curl_global_init+easy_init / dfx_client_new)", cell("libcurl", "init_ms"), cell("dfx", "init_ms")
+        printf "%-52s %24s %24s\n", "first renew (incl. connect, runtime, TLS config)", cell("libcurl", "first_renew_ms"), cell("dfx", "first_renew_ms")
+        printf "%-52s %24s %24s\n", "dlopen -> first renew completed", cell("libcurl", "to_first_ms"), cell("dfx", "to_first_ms")
+        printf "%-52s %24s %24s\n", "second renew (warm)", cell("libcurl", "second_renew_ms"), cell("dfx", "second_renew_ms")
+    }' "$OUT/cold.log"
+    echo
+fi
+
+if [ -s "$OUT/sizes.tsv" ]; then
+    echo "Sizes on disk (strip --strip-unneeded copies)"
+    awk -F'\t' '
+    function kib(b) { return sprintf("%9.0f KiB", b / 1024) }
+    NR == 1 { next }
+    $1 == "curl_closure" { cc = $2; cn = $3; next }
+    $1 == "dfx_closure" { dc = $2; dn = $3; next }
+    $1 == "curl_closure_names" { ccn = $2; next }
+    $1 == "dfx_closure_names" { dcn = $2; next }
+    $1 ~ /^libdfx/ { d[$1] = $2; next }
+    { s[++m] = $1; b[m] = $2; stack += $2 }
+    END {
+        printf "%-44s %s\n", "libdfx.so", kib(d["libdfx.so"])
+        printf "%-44s %s\n", "libdfx.a", kib(d["libdfx.a"])
+        for (i = 1; i <= m; i++) printf "%-44s %s\n", s[i], kib(b[i])
+        printf "%-44s %s\n", "libcurl + libssl + libcrypto + libcjson", kib(stack)
+        printf "%-44s %s  (%d libraries: %s)\n", "libcurl client: all non-glibc shared libs", kib(cc), cn, ccn
+        printf "%-44s %s  (%d libraries: %s)\n", "libdfx.so: its non-glibc shared libs", kib(dc), dn, dcn
+    }' "$OUT/sizes.tsv"
+fi
