@@ -110,14 +110,7 @@ pub(crate) fn login(state: &State, req: &RecordedRequest) -> Reply {
             .directory
             .login(&org.id, email, password)
             .ok_or_else(invalid_credentials)?;
-        let identity = Identity {
-            id: user.id.clone(),
-            organization_id: org.id.clone(),
-            class: Class::User,
-            device_id: None,
-            role_id: user.role_id.clone(),
-            session_gen: 1,
-        };
+        let identity = Identity::user(user, org.id.clone(), None);
         let (token, refresh) = issue_pair(state, identity, &body);
         Ok(pair_reply(token, refresh))
     })

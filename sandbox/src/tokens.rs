@@ -128,6 +128,20 @@ pub(crate) struct Identity {
     pub session_gen: u64,
 }
 
+impl Identity {
+    /// A user's identity: bound to `device_id`, or view-only when `None`.
+    pub(crate) fn user(user: &crate::directory::User, organization_id: String, device_id: Option<String>) -> Identity {
+        Identity {
+            id: user.id.clone(),
+            organization_id,
+            class: Class::User,
+            device_id,
+            role_id: user.role_id.clone(),
+            session_gen: 1,
+        }
+    }
+}
+
 struct Record {
     identity: Identity,
     /// Lifetime of the access token; a renewed token gets the same.

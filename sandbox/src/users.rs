@@ -29,14 +29,7 @@ pub(crate) fn login(state: &State, req: &RecordedRequest) -> Reply {
             .directory
             .login(&device.organization_id, email, password)
             .ok_or_else(invalid_credentials)?;
-        let identity = Identity {
-            id: user.id.clone(),
-            organization_id: device.organization_id,
-            class: Class::User,
-            device_id: device.device_id,
-            role_id: user.role_id.clone(),
-            session_gen: 1,
-        };
+        let identity = Identity::user(user, device.organization_id, device.device_id);
         let (token, refresh) = issue_pair(state, identity, &body);
         Ok(pair_reply(token, refresh))
     })
@@ -67,14 +60,7 @@ pub(crate) fn login_with_phone_code(state: &State, req: &RecordedRequest) -> Rep
         if !state.take_login_code(phone, ident, &code) {
             return Err(invalid_code());
         }
-        let identity = Identity {
-            id: user.id.clone(),
-            organization_id: org.id.clone(),
-            class: Class::User,
-            device_id: None,
-            role_id: user.role_id.clone(),
-            session_gen: 1,
-        };
+        let identity = Identity::user(user, org.id.clone(), None);
         let (token, refresh) = issue_pair(state, identity, &body);
         Ok(pair_reply(token, refresh))
     })
