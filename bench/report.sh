@@ -64,6 +64,7 @@ END {
     cx = (get("mem-curl-multi-big") - get("mem-curl-multi-1")) * 1024 / (big - 1)
     dx = (get("mem-dfx-async-big") - get("mem-dfx-async-1")) * 1024 / (big - 1)
     printf "%-58s %14s %14s\n", "RSS per extra in-flight request ((" big " - 1) / " big - 1 ")", sprintf("%.0f B", cx), sprintf("%.0f B", dx)
+    printf "%-58s %14.0f %14.0f\n", "calls/s of the 1-in-flight run (multi / _async)", rate("mem-curl-multi-1"), rate("mem-dfx-async-1")
     printf "%-58s %14.0f %14.0f\n", "calls/s of the " big "-in-flight run", rate("mem-curl-multi-big"), rate("mem-dfx-async-big")
     e = err["mem-curl-seq"] + err["mem-dfx-seq"] + err["mem-curl-multi-1"] + err["mem-curl-multi-big"] + err["mem-dfx-async-1"] + err["mem-dfx-async-big"]
     if (e) printf "!! %d failed renews in the memory runs\n", e
