@@ -8,13 +8,15 @@
 //! cannot know when its host is done with it.
 //!
 //! After `fork()` only the forking thread exists in the child, so the
-//! inherited runtime has no workers. The runtime remembers the PID that built
-//! it; a child builds (and keeps) a fresh one and leaks the inherited one.
+//! inherited runtime has no workers. A runtime remembers the fork
+//! generation it was built in (see [`fork_generation`]); a child builds (and
+//! keeps) a fresh one and leaks the inherited one.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, Once};
 
 use once_cell::sync::OnceCell;
 use tokio::runtime::{Builder, Handle, Runtime};
@@ -24,8 +26,33 @@ use crate::error::Error;
 const WORKER_THREADS: usize = 2;
 
 struct Built {
-    pid: u32,
+    generation: u64,
     runtime: &'static Runtime,
+}
+
+/// How many `fork()`s this process descends from since dfx first made a
+/// runtime: bumped in the child by a `pthread_atfork` handler. Reading it is
+/// one atomic load (comparing PIDs would cost a system call per call).
+static FORKS: AtomicU64 = AtomicU64::new(0);
+static WATCH_FORKS: Once = Once::new();
+
+#[cfg(unix)]
+extern "C" fn forked_child() {
+    FORKS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// The current fork generation (see [`FORKS`]). The handler is registered
+/// the first time anyone asks, which is before any runtime or connection
+/// exists: nothing is done at load time.
+pub(crate) fn fork_generation() -> u64 {
+    WATCH_FORKS.call_once(|| {
+        #[cfg(unix)]
+        // SAFETY: registers a handler that only bumps an atomic (async-signal-safe).
+        unsafe {
+            libc::pthread_atfork(None, None, Some(forked_child));
+        }
+    });
+    FORKS.load(Ordering::Relaxed)
 }
 
 static FIRST: OnceCell<Built> = OnceCell::new();
@@ -44,18 +71,18 @@ fn build() -> Result<&'static Runtime, Error> {
 
 /// The process's runtime, built on first use.
 pub(crate) fn get() -> Result<&'static Runtime, Error> {
-    let pid = std::process::id();
-    let first = FIRST.get_or_try_init(|| build().map(|runtime| Built { pid, runtime }))?;
-    if first.pid == pid {
+    let generation = fork_generation();
+    let first = FIRST.get_or_try_init(|| build().map(|runtime| Built { generation, runtime }))?;
+    if first.generation == generation {
         return Ok(first.runtime);
     }
     // In a forked child.
     let mut slot = AFTER_FORK.lock().unwrap_or_else(|p| p.into_inner());
     match slot.as_ref() {
-        Some(b) if b.pid == pid => Ok(b.runtime),
+        Some(b) if b.generation == generation => Ok(b.runtime),
         _ => {
             let runtime = build()?;
-            *slot = Some(Built { pid, runtime });
+            *slot = Some(Built { generation, runtime });
             Ok(runtime)
         }
     }
@@ -69,8 +96,8 @@ pub(crate) fn on_runtime_thread() -> bool {
 
 thread_local! {
     /// This thread's own single-threaded runtime for blocking calls.
-    /// (pid that built it, runtime): a forked child builds its own.
-    static LOCAL: RefCell<Option<(u32, Rc<Runtime>)>> = const { RefCell::new(None) };
+    /// (fork generation that built it, runtime): a forked child builds its own.
+    static LOCAL: RefCell<Option<(u64, Rc<Runtime>)>> = const { RefCell::new(None) };
     /// Whether this thread is inside a blocking call.
     static IN_BLOCKING: Cell<bool> = const { Cell::new(false) };
 }
@@ -99,11 +126,11 @@ pub(crate) fn block_on<F: Future>(fut: F) -> Result<F::Output, Error> {
     if on_runtime_thread() {
         return Err(Error::WouldDeadlock);
     }
-    let pid = std::process::id();
+    let generation = fork_generation();
     let rt = LOCAL.with(|local| -> Result<Rc<Runtime>, Error> {
         let mut local = local.borrow_mut();
         match local.as_ref() {
-            Some((built_by, rt)) if *built_by == pid => return Ok(rt.clone()),
+            Some((built_in, rt)) if *built_in == generation => return Ok(rt.clone()),
             // Inherited through fork(): its I/O driver is shared with the
             // parent. Leak it (never drop a runtime we cannot shut down).
             Some(_) => std::mem::forget(local.take()),
@@ -115,7 +142,7 @@ pub(crate) fn block_on<F: Future>(fut: F) -> Result<F::Output, Error> {
             .build()
             .map_err(|e| Error::Internal(format!("could not start this thread's runtime: {e}")))?;
         let rt = Rc::new(rt);
-        *local = Some((pid, rt.clone()));
+        *local = Some((generation, rt.clone()));
         Ok(rt)
     })?;
     IN_BLOCKING.with(|b| b.set(true));

@@ -1,0 +1,149 @@
+//! The `_async` path (and blocking calls through a proxy): reqwest on the
+//! internal runtime, with its connection pool, and the sorting of its
+//! failures into [`Error`]s.
+
+use std::error::Error as StdError;
+use std::io;
+use std::sync::Arc;
+
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, Url};
+
+use super::{redirect, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT, USER_AGENT_VALUE};
+use crate::error::Error;
+use crate::response::Response;
+use crate::secret::WipedBytes;
+
+/// A reqwest client for `base`: its redirect policy is [`redirect::allow`].
+pub(super) fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<reqwest::Client, Error> {
+    let origin = base.clone();
+    let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        let followed = attempt.previous().len().saturating_sub(1);
+        match redirect::allow(attempt.status().as_u16(), attempt.url(), &origin, followed) {
+            Ok(()) => attempt.follow(),
+            Err(why) => attempt.error(why),
+        }
+    });
+    reqwest::Client::builder()
+        .use_preconfigured_tls((**tls).clone())
+        .user_agent(USER_AGENT_VALUE)
+        .redirect(policy)
+        .connect_timeout(CONNECT_TIMEOUT)
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        .tcp_nodelay(true)
+        .https_only(base.scheme() == "https")
+        .build()
+        .map_err(|e| Error::Internal(format!("could not build the HTTP client: {e}")))
+}
+
+/// One exchange through `http`.
+pub(super) async fn send(
+    http: reqwest::Client,
+    method: Method,
+    url: Url,
+    bearer: Option<&str>,
+    body: Option<WipedBytes>,
+    timeout: Option<std::time::Duration>,
+) -> Result<Response, Error> {
+    let https = url.scheme() == "https";
+    let mut request = http.request(method, url).header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(token) = bearer {
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| Error::InvalidArgument(super::BAD_TOKEN.into()))?;
+        value.set_sensitive(true);
+        request = request.header(AUTHORIZATION, value);
+    }
+    if let Some(body) = body {
+        request = request.body(bytes::Bytes::from_owner(body));
+    }
+    if let Some(timeout) = timeout {
+        request = request.timeout(timeout);
+    }
+    let response = request.send().await.map_err(|e| classify(&e, Phase::Send, https))?;
+    let status = response.status().as_u16();
+    let raw = response.bytes().await.map_err(|e| classify(&e, Phase::Body, https))?;
+    Response::decode(status, raw.to_vec())
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Phase {
+    /// Connecting, sending, waiting for the response head.
+    Send,
+    /// Reading the response body.
+    Body,
+}
+
+/// Sort a reqwest failure into an [`Error`]. The messages name the kind of
+/// failure and its root cause, never a body.
+fn classify(e: &reqwest::Error, phase: Phase, https: bool) -> Error {
+    let cause = root_cause(e);
+    if e.is_timeout() {
+        let during = if e.is_connect() { "while connecting" } else if phase == Phase::Body {
+            "while reading the response body"
+        } else {
+            "while waiting for the response"
+        };
+        return Error::Timeout(format!("no complete answer in time ({during})"));
+    }
+    if e.is_redirect() {
+        return Error::Redirect(cause);
+    }
+    if e.is_builder() {
+        return Error::InvalidUrl(cause);
+    }
+    if is_tls(e) || (https && e.is_connect() && handshake_cut(e)) {
+        return Error::Tls(cause);
+    }
+    if e.is_connect() {
+        return Error::Connect(cause);
+    }
+    match phase {
+        Phase::Body => Error::Truncated(format!("the connection ended before the whole body arrived ({cause})")),
+        Phase::Send if e.is_request() => {
+            Error::ConnectionLost(format!("the connection closed before a response arrived ({cause})"))
+        }
+        Phase::Send => Error::Transport(cause),
+    }
+}
+
+/// The innermost error's text (reqwest's own text repeats the URL).
+fn root_cause(e: &(dyn StdError + 'static)) -> String {
+    let mut last: &(dyn StdError + 'static) = e;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    let text = last.to_string();
+    if text.is_empty() {
+        "unknown cause".into()
+    } else {
+        text
+    }
+}
+
+/// Every error in the chain, looking inside `io::Error`s (whose `source`
+/// skips the error they wrap).
+fn chain<'a>(e: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    let mut next = Some(e);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = match current.downcast_ref::<io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn StdError + 'static)),
+            None => current.source(),
+        };
+        Some(current)
+    })
+}
+
+fn is_tls(e: &reqwest::Error) -> bool {
+    chain(e).any(|c| c.downcast_ref::<rustls::Error>().is_some())
+}
+
+/// An https connection whose TCP connect worked but whose handshake was cut
+/// off (the peer closed, or answered with something that is not TLS).
+fn handshake_cut(e: &reqwest::Error) -> bool {
+    chain(e).any(|c| {
+        c.downcast_ref::<io::Error>().is_some_and(|io| {
+            matches!(io.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::InvalidData)
+        })
+    })
+}

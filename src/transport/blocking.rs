@@ -1,0 +1,368 @@
+//! The blocking path: one HTTP/1.1 exchange done with plain blocking
+//! socket calls on the calling thread — `write` the request, `read` the
+//! answer — over a connection this thread keeps alive between its calls.
+//!
+//! A blocking call needs none of an async stack's machinery (an event loop,
+//! wakers, connection tasks, a shared pool behind locks); measured, that
+//! machinery cost more than the whole exchange (see bench/README.md). The
+//! `_async` calls keep using reqwest on the internal runtime.
+//!
+//! Timeouts are socket timeouts (`SO_RCVTIMEO`/`SO_SNDTIMEO`) held at or
+//! below the time left until the call's deadline; they are only lowered
+//! when needed, so a steady stream of calls costs no extra system call.
+
+use std::cell::RefCell;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use reqwest::Url;
+
+use super::buffer::ReadBuf;
+use super::failure::{self, Phase};
+use super::http1::{self, Answer, Reader};
+use super::{redirect, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
+use crate::error::Error;
+use crate::response::Response;
+
+/// Where blocking requests go: everything about the base URL a request
+/// needs, worked out once when the client is made.
+pub(crate) struct Endpoint {
+    https: bool,
+    /// Host for DNS and TLS server name (no brackets around IPv6).
+    host: String,
+    /// Set when the host is an IP address: no DNS lookup.
+    ip: Option<IpAddr>,
+    port: u16,
+    /// The `host` header: host, and the port unless it is the default.
+    host_header: String,
+    /// The base URL's path without its trailing `/`.
+    prefix: String,
+    tls: Arc<rustls::ClientConfig>,
+}
+
+impl Endpoint {
+    pub(crate) fn new(base: &Url, tls: Arc<rustls::ClientConfig>) -> Endpoint {
+        let host = base.host_str().unwrap_or_default();
+        let bare = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+        let host_header = match base.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        Endpoint {
+            https: base.scheme() == "https",
+            ip: bare.parse().ok(),
+            host: bare,
+            port: base.port_or_known_default().unwrap_or(443),
+            host_header,
+            prefix: base.path().trim_end_matches('/').to_owned(),
+            tls,
+        }
+    }
+}
+
+/// An open connection, plain or TLS, with its read buffer.
+struct Conn {
+    io: Io,
+    buf: ReadBuf,
+    /// The socket timeout currently set (`None`: none).
+    timeout: Option<Duration>,
+}
+
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Io {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Io::Plain(s) => s,
+            Io::Tls(s) => &s.sock,
+        }
+    }
+}
+
+impl Read for Io {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Io::Plain(s) => s.read(buf),
+            Io::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Io {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Io::Plain(s) => s.write(buf),
+            Io::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Io::Plain(s) => s.flush(),
+            Io::Tls(s) => s.flush(),
+        }
+    }
+}
+
+
+/// An idle connection this thread keeps for one transport.
+struct Idle {
+    transport: usize,
+    alive: Weak<()>,
+    /// `runtime::fork_generation()` when it was opened: a forked child must
+    /// not talk on its parent's sockets.
+    generation: u64,
+    since: Instant,
+    conn: Conn,
+}
+
+thread_local! {
+    /// This thread's idle connections, at most one per transport; closed
+    /// when the thread exits.
+    static IDLE: RefCell<Vec<Idle>> = const { RefCell::new(Vec::new()) };
+}
+
+/// What a blocking exchange needs from its transport.
+pub(crate) struct Call<'a> {
+    pub(crate) endpoint: &'a Endpoint,
+    /// The transport's id and liveness, for this thread's idle list.
+    pub(crate) transport: usize,
+    pub(crate) alive: &'a Arc<()>,
+    pub(crate) base: &'a Url,
+    pub(crate) deadline: Option<Instant>,
+}
+
+impl Call<'_> {
+    /// Send `method path` with `bearer` and `body` (JSON) and decode the
+    /// answer, following allowed redirects.
+    pub(crate) fn send(&self, method: &str, path: &str, bearer: Option<&str>, body: Option<&[u8]>) -> Result<Response, Error> {
+        let ep = self.endpoint;
+        let mut target = format!("{}/{}", ep.prefix, path);
+        if !target.bytes().all(is_path_byte) {
+            target = self.base.join(&target).map(|u| u.path().to_owned()).unwrap_or(target);
+        }
+        let mut url: Option<Url> = None;
+        let mut followed = 0;
+        loop {
+            let request = http1::request(method, &target, &ep.host_header, bearer, body);
+            let (head, raw) = self.exchange(&request)?;
+            let next = match (&head.location, redirect::is_redirect(head.status)) {
+                (Some(location), true) => {
+                    let current = url.get_or_insert_with(|| {
+                        let mut u = self.base.clone();
+                        u.set_path(&target);
+                        u
+                    });
+                    current.join(location).ok()
+                }
+                _ => None,
+            };
+            let Some(next) = next else {
+                return Response::decode(head.status, raw);
+            };
+            redirect::allow(head.status, &next, self.base, followed).map_err(Error::Redirect)?;
+            followed += 1;
+            target = match next.query() {
+                Some(q) => format!("{}?{q}", next.path()),
+                None => next.path().to_owned(),
+            };
+            url = Some(next);
+        }
+    }
+
+    /// One request and its answer on a pooled or new connection.
+    fn exchange(&self, request: &[u8]) -> Result<Answer, Error> {
+        let mut conn = match self.take_idle() {
+            Some(conn) => conn,
+            None => self.connect()?,
+        };
+        let answer = self.exchange_on(&mut conn, request)?;
+        if answer.0.keep_alive && conn.buf.is_empty() {
+            self.put_idle(conn);
+        }
+        Ok(answer)
+    }
+
+    fn exchange_on(&self, conn: &mut Conn, request: &[u8]) -> Result<Answer, Error> {
+        self.io(conn, Phase::Send, |io| io.write_all(request).and_then(|()| io.flush()))?;
+        let mut reader = Reader::new();
+        loop {
+            let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;
+            conn.buf.consume(used);
+            if let Some(answer) = answer {
+                return Ok(answer);
+            }
+            let phase = Phase::from(reader.stage());
+            let Conn { io, buf, timeout } = conn;
+            let spare = buf.spare();
+            let n = self.io_inner(io, timeout, phase, |io| io.read(spare))?;
+            if n == 0 {
+                return reader.end_of_stream().map_err(|stage| failure::closed(stage.into()));
+            }
+            buf.filled(n);
+        }
+    }
+
+    /// Run one I/O operation under the call's deadline and sort its failure.
+    fn io<T>(&self, conn: &mut Conn, phase: Phase, op: impl FnMut(&mut Io) -> io::Result<T>) -> Result<T, Error> {
+        self.io_inner(&mut conn.io, &mut conn.timeout, phase, op)
+    }
+
+    fn io_inner<T>(
+        &self,
+        io: &mut Io,
+        timeout: &mut Option<Duration>,
+        phase: Phase,
+        mut op: impl FnMut(&mut Io) -> io::Result<T>,
+    ) -> Result<T, Error> {
+        loop {
+            self.arm(io, timeout, phase)?;
+            match op(io) {
+                Ok(v) => return Ok(v),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // The socket timeout ran out: the deadline may not have (the
+                // timeout may have been set for an earlier, shorter call).
+                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    *timeout = Some(Duration::ZERO);
+                }
+                Err(e) => return Err(failure::io_failure(&e, phase)),
+            }
+        }
+    }
+
+    /// Make the socket timeout no longer than the time left (and fail when
+    /// none is left).
+    fn arm(&self, io: &Io, current: &mut Option<Duration>, phase: Phase) -> Result<(), Error> {
+        let wanted = match self.deadline {
+            None => None,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left < Duration::from_millis(1) {
+                    return Err(failure::timed_out(phase));
+                }
+                Some(left)
+            }
+        };
+        let lower = match (wanted, *current) {
+            (None, None) => false,
+            (None, Some(_)) => true,
+            (Some(_), None) => true,
+            (Some(w), Some(c)) => c > w || c.is_zero(),
+        };
+        if lower {
+            let tcp = io.tcp();
+            tcp.set_read_timeout(wanted)
+                .and_then(|()| tcp.set_write_timeout(wanted))
+                .map_err(|e| Error::Transport(format!("could not set the socket timeout: {e}")))?;
+            *current = wanted;
+        }
+        Ok(())
+    }
+
+    /// This thread's idle connection for this transport, if it is still good.
+    fn take_idle(&self) -> Option<Conn> {
+        let idle = IDLE.with(|idle| {
+            let mut idle = idle.borrow_mut();
+            let at = idle.iter().position(|i| i.transport == self.transport)?;
+            Some(idle.swap_remove(at))
+        })?;
+        let fresh = idle.since.elapsed() < POOL_IDLE_TIMEOUT && idle.generation == crate::runtime::fork_generation();
+        (fresh && failure::still_open(idle.conn.io.tcp())).then_some(idle.conn)
+    }
+
+    fn put_idle(&self, conn: Conn) {
+        let entry = Idle {
+            transport: self.transport,
+            alive: Arc::downgrade(self.alive),
+            generation: crate::runtime::fork_generation(),
+            since: Instant::now(),
+            conn,
+        };
+        // Dropped outside the borrow: dropping a connection runs no dfx code,
+        // but keep the borrow short anyway.
+        let stale: Vec<Idle> = IDLE.with(|idle| {
+            let mut idle = idle.borrow_mut();
+            let (keep, stale) = std::mem::take(&mut *idle)
+                .into_iter()
+                .partition(|i| i.transport != self.transport && i.alive.strong_count() > 0);
+            *idle = keep;
+            idle.push(entry);
+            stale
+        });
+        drop(stale);
+    }
+
+    /// A new connection (and TLS session) to the endpoint.
+    fn connect(&self) -> Result<Conn, Error> {
+        let ep = self.endpoint;
+        let addrs: Vec<SocketAddr> = match ep.ip {
+            Some(ip) => vec![SocketAddr::new(ip, ep.port)],
+            None => (ep.host.as_str(), ep.port)
+                .to_socket_addrs()
+                .map_err(|e| Error::Connect(format!("could not resolve {}: {e}", ep.host)))?
+                .collect(),
+        };
+        let mut last = None;
+        let mut tcp = None;
+        for addr in addrs {
+            let limit = match self.deadline {
+                None => CONNECT_TIMEOUT,
+                Some(d) => CONNECT_TIMEOUT.min(d.saturating_duration_since(Instant::now())),
+            };
+            if limit < Duration::from_millis(1) {
+                return Err(failure::timed_out(Phase::Connect));
+            }
+            match TcpStream::connect_timeout(&addr, limit) {
+                Ok(s) => {
+                    tcp = Some(s);
+                    break;
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        let tcp = match (tcp, last) {
+            (Some(tcp), _) => tcp,
+            (None, Some(e)) => return Err(failure::connect_failure(&e)),
+            (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
+        };
+        tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
+        let (io, timeout) = if ep.https { self.handshake(tcp)? } else { (Io::Plain(tcp), None) };
+        Ok(Conn { io, buf: ReadBuf::new(), timeout })
+    }
+
+    /// The TLS handshake, done now so its failures are TLS failures. Returns
+    /// the stream and the socket timeout it left set.
+    fn handshake(&self, tcp: TcpStream) -> Result<(Io, Option<Duration>), Error> {
+        let ep = self.endpoint;
+        let name = match ep.ip {
+            Some(ip) => rustls::pki_types::ServerName::IpAddress(ip.into()),
+            None => rustls::pki_types::ServerName::try_from(ep.host.clone())
+                .map_err(|e| Error::InvalidUrl(format!("not a valid TLS server name: {e}")))?,
+        };
+        let tls = rustls::ClientConnection::new(ep.tls.clone(), name)
+            .map_err(|e| Error::Tls(e.to_string()))?;
+        let mut io = Io::Tls(Box::new(rustls::StreamOwned::new(tls, tcp)));
+        let mut timeout = None;
+        self.io_inner(&mut io, &mut timeout, Phase::Connect, |io| match io {
+            Io::Tls(s) => {
+                while s.conn.is_handshaking() {
+                    s.conn.complete_io(&mut s.sock)?;
+                }
+                Ok(())
+            }
+            Io::Plain(_) => Ok(()),
+        })?;
+        Ok((io, timeout))
+    }
+}
+
+/// Bytes that may appear in a request target as we build it (RFC 3986
+/// path characters, `%` for escapes, and `?`/`=`/`&` for a query).
+fn is_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%?".contains(&b)
+}

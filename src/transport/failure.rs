@@ -1,0 +1,92 @@
+//! How a failed exchange of the direct (non-reqwest) paths is reported:
+//! the same kinds and words `async_http.rs` gives reqwest's failures.
+
+use std::io;
+
+use super::http1::Stage;
+use crate::error::Error;
+
+/// Which part of the exchange failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// TCP connect and TLS handshake.
+    Connect,
+    /// Writing the request.
+    Send,
+    /// Waiting for the response head.
+    Head,
+    /// Reading the body.
+    Body,
+}
+
+impl From<Stage> for Phase {
+    fn from(stage: Stage) -> Phase {
+        match stage {
+            Stage::Head => Phase::Head,
+            Stage::Body => Phase::Body,
+        }
+    }
+}
+
+pub(crate) fn timed_out(phase: Phase) -> Error {
+    let during = match phase {
+        Phase::Connect => "while connecting",
+        Phase::Send | Phase::Head => "while waiting for the response",
+        Phase::Body => "while reading the response body",
+    };
+    Error::Timeout(format!("no complete answer in time ({during})"))
+}
+
+/// The stream ended (or broke, `cause`) before the answer was complete.
+pub(crate) fn ended(phase: Phase, cause: &str) -> Error {
+    match phase {
+        // The peer closed, reset, or answered with something that is not TLS.
+        Phase::Connect => Error::Tls(format!("the TLS handshake failed ({cause})")),
+        Phase::Body => Error::Truncated(format!("the connection ended before the whole body arrived ({cause})")),
+        Phase::Send | Phase::Head => {
+            Error::ConnectionLost(format!("the connection closed before a response arrived ({cause})"))
+        }
+    }
+}
+
+/// The server closed the connection early.
+pub(crate) fn closed(phase: Phase) -> Error {
+    ended(phase, "the server closed the connection")
+}
+
+/// Sort a failed read or write (a socket timeout is handled by the caller).
+pub(crate) fn io_failure(e: &io::Error, phase: Phase) -> Error {
+    if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        return Error::Tls(tls.to_string());
+    }
+    ended(phase, &e.to_string())
+}
+
+/// Sort a failed TCP connect.
+pub(crate) fn connect_failure(e: &io::Error) -> Error {
+    if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) {
+        timed_out(Phase::Connect)
+    } else {
+        Error::Connect(e.to_string())
+    }
+}
+
+/// Whether an idle connection is still open: the server has neither closed
+/// it nor sent anything (which it should not between answers). One
+/// non-blocking peek at the socket.
+#[cfg(unix)]
+pub(crate) fn still_open(socket: &impl std::os::fd::AsRawFd) -> bool {
+    let mut byte = 0u8;
+    // SAFETY: reads at most one byte into `byte`, which outlives the call.
+    let n = unsafe {
+        libc::recv(socket.as_raw_fd(), (&mut byte as *mut u8).cast(), 1, libc::MSG_PEEK | libc::MSG_DONTWAIT)
+    };
+    n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock
+}
+
+/// Elsewhere no peek is made: a connection the server closed while idle
+/// shows as a lost connection on its next use (the idle limit keeps that rare).
+#[cfg(not(unix))]
+pub(crate) fn still_open<T>(_socket: &T) -> bool {
+    true
+}

@@ -1,0 +1,449 @@
+//! HTTP/1.1 as bytes, for the blocking path: the request a call sends, the
+//! response head (parsed by `httparse`) and the framing of the body that
+//! follows it. No I/O here: `blocking.rs` reads and writes.
+
+use zeroize::Zeroizing;
+
+use super::USER_AGENT_VALUE;
+
+/// Most header lines accepted in a response head.
+const MAX_HEADERS: usize = 64;
+
+/// Largest response head accepted (status line and headers).
+pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
+
+/// The request's bytes: head and body in one buffer, so one `write` sends
+/// it. Wiped when dropped (it carries the bearer token and the body).
+///
+/// Header names are lowercase and the set is the one the async path
+/// (reqwest/hyper) sends: `host`, `user-agent`, `content-type`, `accept`,
+/// `authorization` (only with a token), `content-length` (when there is a
+/// body, or for a body-less POST/PUT/PATCH).
+pub(crate) fn request(
+    method: &str,
+    target: &str,
+    host: &str,
+    bearer: Option<&str>,
+    body: Option<&[u8]>,
+) -> Zeroizing<Vec<u8>> {
+    let body = body.unwrap_or_default();
+    let mut out = Zeroizing::new(Vec::with_capacity(192 + target.len() + bearer.map_or(0, str::len) + body.len()));
+    let mut put = |parts: &[&[u8]]| parts.iter().for_each(|p| out.extend_from_slice(p));
+    put(&[method.as_bytes(), b" ", target.as_bytes(), b" HTTP/1.1\r\nhost: ", host.as_bytes()]);
+    put(&[b"\r\nuser-agent: ", USER_AGENT_VALUE.as_bytes()]);
+    put(&[b"\r\ncontent-type: application/json\r\naccept: */*\r\n"]);
+    if let Some(token) = bearer {
+        put(&[b"authorization: Bearer ", token.as_bytes(), b"\r\n"]);
+    }
+    if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
+        put(&[b"content-length: ", &itoa_buf(body.len()), b"\r\n"]);
+    }
+    put(&[b"\r\n", body]);
+    out
+}
+
+/// `n` in decimal ASCII, without going through `fmt`.
+fn itoa_buf(mut n: usize) -> Vec<u8> {
+    let mut digits = Vec::with_capacity(20);
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    digits
+}
+
+/// How the body after a response head is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body (204, 304).
+    Empty,
+    /// `Content-Length` bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// Everything until the server closes the connection.
+    UntilClose,
+}
+
+/// A parsed response head.
+#[derive(Debug)]
+pub(crate) struct Head {
+    pub(crate) status: u16,
+    /// Bytes the head took in the buffer (the body starts here).
+    pub(crate) len: usize,
+    pub(crate) framing: Framing,
+    /// Whether the connection may carry another request afterwards.
+    pub(crate) keep_alive: bool,
+    /// The `Location` header, for redirects.
+    pub(crate) location: Option<String>,
+}
+
+/// Parse a response head at the start of `buf`: `Ok(None)` when more bytes
+/// are needed, `Err` (a description, never the bytes) when it is not HTTP.
+pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut headers);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD_BYTES => {
+            return Err(format!("response head larger than {MAX_HEAD_BYTES} bytes"))
+        }
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(format!("invalid HTTP response head: {e}")),
+    };
+    let status = response.code.unwrap_or_default();
+    let mut keep_alive = response.version == Some(1);
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    let mut other_coding = false;
+    let mut location = None;
+    for h in response.headers.iter() {
+        let value = std::str::from_utf8(h.value).unwrap_or("").trim();
+        if h.name.eq_ignore_ascii_case("content-length") {
+            let n = value.parse::<u64>().map_err(|_| "invalid Content-Length".to_owned())?;
+            if length.is_some_and(|m| m != n) {
+                return Err("conflicting Content-Length headers".into());
+            }
+            length = Some(n);
+        } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
+            // The final coding decides: chunked delimits the body, anything
+            // else means the body runs until the connection closes.
+            for coding in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+                chunked = coding.eq_ignore_ascii_case("chunked");
+                other_coding = !chunked;
+            }
+        } else if h.name.eq_ignore_ascii_case("connection") {
+            for token in value.split(',').map(str::trim) {
+                if token.eq_ignore_ascii_case("close") {
+                    keep_alive = false;
+                } else if token.eq_ignore_ascii_case("keep-alive") && response.version == Some(0) {
+                    keep_alive = true;
+                }
+            }
+        } else if h.name.eq_ignore_ascii_case("location") && !value.is_empty() {
+            location = Some(value.to_owned());
+        }
+    }
+    let framing = if status == 204 || status == 304 || (100..200).contains(&status) {
+        Framing::Empty
+    } else if chunked {
+        Framing::Chunked
+    } else if other_coding {
+        Framing::UntilClose
+    } else if let Some(n) = length {
+        Framing::Length(n)
+    } else {
+        Framing::UntilClose
+    };
+    if framing == Framing::UntilClose || status == 101 {
+        keep_alive = false;
+    }
+    Ok(Some(Head { status, len, framing, keep_alive, location }))
+}
+
+/// Where a chunked body's decoder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    /// Expecting a chunk-size line.
+    Size,
+    /// Inside a chunk's data, this many bytes to go.
+    Data(u64),
+    /// Expecting the CRLF after a chunk's data.
+    DataEnd,
+    /// After the last chunk: trailer lines until an empty one.
+    Trailers,
+    Done,
+}
+
+/// An incremental decoder of a chunked body.
+#[derive(Debug)]
+pub(crate) struct Chunked {
+    state: ChunkState,
+}
+
+impl Chunked {
+    pub(crate) fn new() -> Chunked {
+        Chunked { state: ChunkState::Size }
+    }
+
+    /// Decode what `input` holds, appending data to `out`. Returns the bytes
+    /// consumed and whether the body is complete; unconsumed bytes (an
+    /// incomplete line) must be offered again with more after them.
+    pub(crate) fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(usize, bool), String> {
+        let mut pos = 0;
+        loop {
+            let rest = &input[pos..];
+            match self.state {
+                ChunkState::Done => return Ok((pos, true)),
+                ChunkState::Size => match httparse::parse_chunk_size(rest) {
+                    Ok(httparse::Status::Complete((used, 0))) => {
+                        pos += used;
+                        self.state = ChunkState::Trailers;
+                    }
+                    Ok(httparse::Status::Complete((used, size))) => {
+                        pos += used;
+                        self.state = ChunkState::Data(size);
+                    }
+                    Ok(httparse::Status::Partial) => return Ok((pos, false)),
+                    Err(_) => return Err("invalid chunk size in a chunked body".into()),
+                },
+                ChunkState::Data(left) => {
+                    if rest.is_empty() {
+                        return Ok((pos, false));
+                    }
+                    let take = rest.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    out.extend_from_slice(&rest[..take]);
+                    pos += take;
+                    let left = left - take as u64;
+                    self.state = if left == 0 { ChunkState::DataEnd } else { ChunkState::Data(left) };
+                }
+                ChunkState::DataEnd => match rest {
+                    [b'\r', b'\n', ..] => {
+                        pos += 2;
+                        self.state = ChunkState::Size;
+                    }
+                    [] | [b'\r'] => return Ok((pos, false)),
+                    _ => return Err("chunk data not followed by CRLF".into()),
+                },
+                ChunkState::Trailers => match rest.iter().position(|&b| b == b'\n') {
+                    Some(end) => {
+                        pos += end + 1;
+                        if rest[..end].iter().all(|&b| b == b'\r') {
+                            self.state = ChunkState::Done;
+                        }
+                    }
+                    None if rest.len() > MAX_HEAD_BYTES => return Err("trailer section too large".into()),
+                    None => return Ok((pos, false)),
+                },
+            }
+        }
+    }
+}
+
+/// Where reading an answer got to when the stream ended or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Nothing of the final head yet (or only part of it).
+    Head,
+    /// The head arrived; the body is incomplete.
+    Body,
+}
+
+/// Reads one answer out of the bytes a connection delivers: skips 1xx
+/// heads, parses the final head, collects the body by its framing. Bytes
+/// it has consumed can be dropped from the caller's buffer.
+#[derive(Debug)]
+pub(crate) struct Reader {
+    head: Option<Head>,
+    /// For `Framing::Length`: body bytes still to come.
+    left: u64,
+    chunked: Option<Chunked>,
+    body: Vec<u8>,
+}
+
+/// The final head and the whole body.
+pub(crate) type Answer = (Head, Vec<u8>);
+
+impl Reader {
+    pub(crate) fn new() -> Reader {
+        Reader { head: None, left: 0, chunked: None, body: Vec::new() }
+    }
+
+    pub(crate) fn stage(&self) -> Stage {
+        if self.head.is_some() {
+            Stage::Body
+        } else {
+            Stage::Head
+        }
+    }
+
+    /// Take what `input` holds. Returns the bytes consumed and, once it is
+    /// complete, the answer. `Err` describes a malformed answer.
+    pub(crate) fn advance(&mut self, input: &[u8]) -> Result<(usize, Option<Answer>), String> {
+        let mut used = 0;
+        while self.head.is_none() {
+            let Some(head) = parse_head(&input[used..])? else {
+                return Ok((used, None));
+            };
+            used += head.len;
+            // 1xx (but 101): informational, the real answer follows.
+            if (100..200).contains(&head.status) && head.status != 101 {
+                continue;
+            }
+            match head.framing {
+                Framing::Length(n) => {
+                    self.left = n;
+                    self.body.reserve(usize::try_from(n).unwrap_or(0).min(1 << 20));
+                }
+                Framing::Chunked => self.chunked = Some(Chunked::new()),
+                Framing::Empty | Framing::UntilClose => {}
+            }
+            self.head = Some(head);
+        }
+        let rest = &input[used..];
+        let done = match (self.head.as_ref().map(|h| h.framing), &mut self.chunked) {
+            (Some(Framing::Chunked), Some(decoder)) => {
+                let (n, done) = decoder.decode(rest, &mut self.body)?;
+                used += n;
+                done
+            }
+            (Some(Framing::Length(_)), _) => {
+                let take = rest.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+                self.body.extend_from_slice(&rest[..take]);
+                used += take;
+                self.left -= take as u64;
+                self.left == 0
+            }
+            (Some(Framing::UntilClose), _) => {
+                self.body.extend_from_slice(rest);
+                used += rest.len();
+                false
+            }
+            _ => true,
+        };
+        Ok((used, if done { self.finish() } else { None }))
+    }
+
+    /// The stream ended. The answer, when its body runs until the close;
+    /// else the stage that was cut short.
+    pub(crate) fn end_of_stream(&mut self) -> Result<Answer, Stage> {
+        match self.head.as_ref().map(|h| h.framing) {
+            Some(Framing::UntilClose) => self.finish().ok_or(Stage::Body),
+            _ => Err(self.stage()),
+        }
+    }
+
+    fn finish(&mut self) -> Option<Answer> {
+        let head = self.head.take()?;
+        Some((head, std::mem::take(&mut self.body)))
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.body);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_bytes() {
+        let r = request("POST", "/auths/renew", "127.0.0.1:8080", Some("t0k"), Some(b"{}"));
+        let text = std::str::from_utf8(&r).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "POST /auths/renew HTTP/1.1\r\nhost: 127.0.0.1:8080\r\nuser-agent: {USER_AGENT_VALUE}\r\n\
+                 content-type: application/json\r\naccept: */*\r\nauthorization: Bearer t0k\r\n\
+                 content-length: 2\r\n\r\n{{}}"
+            )
+        );
+        let r = request("GET", "/status", "h", None, None);
+        let text = std::str::from_utf8(&r).unwrap();
+        assert!(text.starts_with("GET /status HTTP/1.1\r\nhost: h\r\n"), "{text}");
+        assert!(!text.contains("content-length") && !text.contains("authorization"), "{text}");
+        assert!(text.ends_with("\r\n\r\n"));
+        let r = request("PATCH", "/x", "h", None, None);
+        assert!(std::str::from_utf8(&r).unwrap().contains("content-length: 0\r\n"));
+        assert_eq!(itoa_buf(0), b"0");
+        assert_eq!(itoa_buf(1234567), b"1234567");
+    }
+
+    #[test]
+    fn heads() {
+        let h = parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello").unwrap().unwrap();
+        assert_eq!((h.status, h.len, h.framing, h.keep_alive), (200, 38, Framing::Length(5), true));
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Le").unwrap().is_none());
+        let h = parse_head(b"HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n").unwrap().unwrap();
+        assert_eq!((h.framing, h.keep_alive), (Framing::Chunked, true));
+        let h = parse_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n").unwrap().unwrap();
+        assert_eq!((h.framing, h.keep_alive), (Framing::UntilClose, false));
+        let h = parse_head(b"HTTP/1.1 200 OK\r\n\r\n").unwrap().unwrap();
+        assert_eq!((h.framing, h.keep_alive), (Framing::UntilClose, false));
+        let h = parse_head(b"HTTP/1.1 204 No Content\r\nContent-Length: 9\r\n\r\n").unwrap().unwrap();
+        assert_eq!(h.framing, Framing::Empty);
+        let h = parse_head(b"HTTP/1.1 200 OK\r\nConnection: close\r\ncontent-length: 0\r\n\r\n").unwrap().unwrap();
+        assert!(!h.keep_alive);
+        let h = parse_head(b"HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").unwrap().unwrap();
+        assert!(!h.keep_alive);
+        let h = parse_head(b"HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n").unwrap().unwrap();
+        assert!(h.keep_alive);
+        let h = parse_head(b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /a/b\r\nContent-Length: 0\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.location.as_deref(), Some("/a/b"));
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").is_err());
+        assert!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").is_err());
+        assert!(parse_head(b"<html>\r\n\r\n").is_err());
+        let huge = [b"HTTP/1.1 200 OK\r\nX: ".as_slice(), &[b'a'; MAX_HEAD_BYTES + 1]].concat();
+        assert!(parse_head(&huge).is_err());
+    }
+
+    #[test]
+    fn chunked_bodies_in_any_pieces() {
+        let wire = b"4;ext=1\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\nX-Trailer: 1\r\n\r\nNEXT";
+        // Whole, and fed one byte more at a time.
+        for step in [wire.len(), 1, 3] {
+            let mut d = Chunked::new();
+            let mut out = Vec::new();
+            let (mut start, mut end) = (0, 0);
+            let done = loop {
+                end = (end + step).min(wire.len());
+                let (used, done) = d.decode(&wire[start..end], &mut out).unwrap();
+                start += used;
+                if done || end == wire.len() {
+                    break done;
+                }
+            };
+            assert!(done);
+            assert_eq!(out, b"Wikipedia in\r\n\r\nchunks.");
+            assert_eq!(&wire[start..], b"NEXT");
+        }
+        let mut d = Chunked::new();
+        assert!(d.decode(b"zz\r\n", &mut Vec::new()).is_err());
+        let mut d = Chunked::new();
+        assert!(d.decode(b"2\r\nabX", &mut Vec::new()).is_err());
+    }
+    #[test]
+    fn reader_in_any_pieces() {
+        let wire: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nhello worldHTTP";
+        for step in [1, 2, 7, wire.len()] {
+            let mut r = Reader::new();
+            let (mut start, mut end) = (0, 0);
+            let answer = loop {
+                end = (end + step).min(wire.len());
+                let (used, answer) = r.advance(&wire[start..end]).unwrap();
+                start += used;
+                if let Some(a) = answer {
+                    break a;
+                }
+                assert!(end < wire.len(), "step {step}");
+            };
+            assert_eq!((answer.0.status, answer.1.as_slice()), (200, b"hello world".as_slice()));
+            assert_eq!(&wire[start..end.max(start)], &b"HTTP"[..end.max(start) - start]);
+        }
+        let mut r = Reader::new();
+        let (_, a) = r.advance(b"HTTP/1.1 200 OK\r\n\r\nuntil close").unwrap();
+        assert!(a.is_none());
+        assert_eq!(r.end_of_stream().unwrap().1, b"until close");
+        let mut r = Reader::new();
+        r.advance(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort").unwrap();
+        assert_eq!(r.end_of_stream().unwrap_err(), Stage::Body);
+        let mut r = Reader::new();
+        r.advance(b"HTTP/1.1 200").unwrap();
+        assert_eq!(r.end_of_stream().unwrap_err(), Stage::Head);
+        let mut r = Reader::new();
+        let (_, a) = r.advance(b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+        assert_eq!(a.unwrap().1, b"");
+        let mut r = Reader::new();
+        let (_, a) = r.advance(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n").unwrap();
+        assert_eq!(a.unwrap().1, b"abc");
+    }
+}
