@@ -1,12 +1,9 @@
 //! `DfxResponse`: an API answer handed to C, and its accessors.
 
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, CStr};
 use std::future::Future;
 use std::pin::Pin;
 use std::ptr;
-
-use serde_json::Value;
-use zeroize::Zeroize;
 
 use super::boundary::Failure;
 use crate::error::Error;
@@ -21,51 +18,18 @@ use crate::response::Response;
 /// response: copy what you keep. Bodies carry tokens and are wiped when the
 /// response is freed.
 pub struct DfxResponse {
+    // The response keeps its body and string fields NUL-terminated in one
+    // buffer (see `Response`): the accessors copy nothing.
     inner: Response,
-    body: CString,
-    /// Every top-level string field of the body, made C strings once.
-    strings: Vec<(String, CString)>,
-    error_code: Option<CString>,
-    error_message: Option<CString>,
-}
-
-fn c_string(text: &str) -> Option<CString> {
-    CString::new(text).ok()
-}
-
-fn wipe(s: &mut CString) {
-    std::mem::take(s).into_bytes().zeroize();
 }
 
 impl DfxResponse {
     pub(crate) fn new(inner: Response) -> DfxResponse {
-        let strings = match inner.json() {
-            Value::Object(map) => map
-                .iter()
-                .filter_map(|(k, v)| Some((k.clone(), c_string(v.as_str()?)?)))
-                .collect(),
-            _ => Vec::new(),
-        };
-        DfxResponse {
-            body: c_string(inner.body()).unwrap_or_default(),
-            strings,
-            error_code: inner.error_code().and_then(c_string),
-            error_message: inner.error_message().and_then(c_string),
-            inner,
-        }
+        DfxResponse { inner }
     }
 
     fn into_raw(self) -> *mut DfxResponse {
         Box::into_raw(Box::new(self))
-    }
-}
-
-impl Drop for DfxResponse {
-    fn drop(&mut self) {
-        wipe(&mut self.body);
-        for (_, value) in &mut self.strings {
-            wipe(value);
-        }
     }
 }
 
@@ -95,8 +59,8 @@ pub(crate) fn run<'a>(
     status
 }
 
-fn opt_ptr(s: &Option<CString>) -> *const c_char {
-    s.as_ref().map_or(ptr::null(), |s| s.as_ptr())
+fn opt_ptr(s: Option<&CStr>) -> *const c_char {
+    s.map_or(ptr::null(), CStr::as_ptr)
 }
 
 /// The HTTP status code of the answer (200, 401, …); 0 if `response` is NULL.
@@ -120,7 +84,7 @@ pub unsafe extern "C" fn dfx_response_status(response: *const DfxResponse) -> u1
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_body(response: *const DfxResponse) -> *const c_char {
     ffi_value!(ptr::null(), {
-        response.as_ref().map_or(ptr::null(), |r| r.body.as_ptr())
+        response.as_ref().map_or(ptr::null(), |r| r.inner.body_c().as_ptr())
     })
 }
 
@@ -143,10 +107,7 @@ pub unsafe extern "C" fn dfx_response_get_string(
         let Ok(field) = CStr::from_ptr(field).to_str() else {
             return ptr::null();
         };
-        r.strings
-            .iter()
-            .find(|(k, _)| k == field)
-            .map_or(ptr::null(), |(_, v)| v.as_ptr())
+        opt_ptr(r.inner.get_c(field))
     })
 }
 
@@ -159,7 +120,7 @@ pub unsafe extern "C" fn dfx_response_get_string(
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_error_code(response: *const DfxResponse) -> *const c_char {
     ffi_value!(ptr::null(), {
-        response.as_ref().map_or(ptr::null(), |r| opt_ptr(&r.error_code))
+        response.as_ref().map_or(ptr::null(), |r| opt_ptr(r.inner.error_code_c()))
     })
 }
 
@@ -171,7 +132,7 @@ pub unsafe extern "C" fn dfx_response_error_code(response: *const DfxResponse) -
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_error_message(response: *const DfxResponse) -> *const c_char {
     ffi_value!(ptr::null(), {
-        response.as_ref().map_or(ptr::null(), |r| opt_ptr(&r.error_message))
+        response.as_ref().map_or(ptr::null(), |r| opt_ptr(r.inner.error_message_c()))
     })
 }
 
