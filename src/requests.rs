@@ -2,7 +2,7 @@
 //! known by an id until its completion handler has returned, and can be
 //! cancelled. A client waits for all of them when it is closed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -10,7 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-use tokio::sync::{oneshot, Semaphore};
+use tokio::sync::oneshot;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -35,13 +35,61 @@ pub enum OnCancel {
     Finish,
 }
 
+/// A queued call: everything it needs, boxed once. It is called exactly
+/// once, to go on the wire or to complete as cancelled; dropped uncalled,
+/// it still counts as finished.
+type Job = Box<dyn FnOnce(Start) + Send>;
+
+enum Start {
+    /// Go on the wire, with this cancel switch.
+    Wire(oneshot::Receiver<()>),
+    /// Cancelled while queued: only report it.
+    Cancelled,
+}
+
+/// A call whose completion has not been reported, and not cancelled.
+enum Slot {
+    /// Waiting for a place on the wire. No task exists for it yet: a queued
+    /// call costs its arguments and this entry.
+    Queued(Job),
+    /// On the wire (a task runs it): its cancel switch.
+    OnWire(oneshot::Sender<()>),
+}
+
 #[derive(Default)]
 struct Tracker {
-    /// Cancel switches of calls whose completion has not been reported.
-    cancels: HashMap<RequestId, oneshot::Sender<()>>,
-    /// Tasks not yet finished: completion not yet returned, or a cancelled
-    /// call still finishing in the background.
+    calls: HashMap<RequestId, Slot>,
+    /// Queued calls, first come first served. An id that is no longer
+    /// `Queued` in `calls` was cancelled meanwhile and is skipped.
+    queue: VecDeque<RequestId>,
+    /// Places on the wire taken (at most [`MAX_CONCURRENT_REQUESTS`]).
+    on_wire: usize,
+    /// Calls not yet finished: queued, completion not yet returned, or a
+    /// cancelled call still finishing in the background.
     running: usize,
+}
+
+impl Tracker {
+    /// The next queued call, if a place on the wire is free: the place is
+    /// taken and its cancel switch put in the call's slot. The caller starts
+    /// it (after unlocking).
+    fn next_to_start(&mut self) -> Option<(Job, oneshot::Receiver<()>)> {
+        while self.on_wire < MAX_CONCURRENT_REQUESTS {
+            let id = self.queue.pop_front()?;
+            let Some(slot) = self.calls.get_mut(&id) else {
+                continue; // cancelled while queued
+            };
+            if !matches!(slot, Slot::Queued(_)) {
+                continue;
+            }
+            let (cancel_tx, cancel_rx) = oneshot::channel();
+            if let Slot::Queued(job) = std::mem::replace(slot, Slot::OnWire(cancel_tx)) {
+                self.on_wire += 1;
+                return Some((job, cancel_rx));
+            }
+        }
+        None
+    }
 }
 
 /// The non-blocking calls of one client.
@@ -49,7 +97,6 @@ pub(crate) struct Requests {
     next_id: AtomicU64,
     tracker: Mutex<Tracker>,
     idle: Condvar,
-    wire: Arc<Semaphore>,
 }
 
 impl Default for Requests {
@@ -58,7 +105,6 @@ impl Default for Requests {
             next_id: AtomicU64::new(1),
             tracker: Mutex::default(),
             idle: Condvar::new(),
-            wire: Arc::new(Semaphore::new(MAX_CONCURRENT_REQUESTS)),
         }
     }
 }
@@ -76,19 +122,29 @@ impl Requests {
         }
     }
 
+    /// Start the next queued call if there is room on the wire.
+    fn start_next(&self) {
+        let next = self.lock().next_to_start();
+        if let Some((job, cancel_rx)) = next {
+            job(Start::Wire(cancel_rx));
+        }
+    }
+
     /// Cancel one call. Unknown or finished ids are ignored. Returns whether
     /// a pending call was found.
     pub(crate) fn cancel(&self, id: RequestId) -> bool {
-        let switch = self.lock().cancels.remove(&id);
-        switch.map(|s| s.send(())).is_some()
+        let slot = self.lock().calls.remove(&id);
+        slot.map(Slot::cancel).is_some()
     }
 
     /// Cancel every pending call.
     pub(crate) fn cancel_all(&self) {
-        let switches: Vec<_> = self.lock().cancels.drain().map(|(_, s)| s).collect();
-        for s in switches {
-            let _ = s.send(());
-        }
+        let slots: Vec<Slot> = {
+            let mut t = self.lock();
+            t.queue.clear();
+            t.calls.drain().map(|(_, s)| s).collect()
+        };
+        slots.into_iter().for_each(Slot::cancel);
     }
 
     /// Block until no call of this client is running any more.
@@ -105,13 +161,39 @@ impl Requests {
     }
 }
 
+impl Slot {
+    /// Cancel a call taken out of the tracker (not under its lock).
+    fn cancel(self) {
+        match self {
+            Slot::Queued(job) => job(Start::Cancelled),
+            Slot::OnWire(switch) => {
+                let _ = switch.send(());
+            }
+        }
+    }
+}
+
 /// Decrements the running count when dropped: after a completion handler
-/// returned, or when a task is dropped without running (runtime shutdown).
+/// returned, or when a task or a queued call is dropped without running
+/// (runtime shutdown).
 struct Running(Arc<crate::client::Shared>);
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.0.requests.finished();
+    }
+}
+
+/// A place on the wire; given back when dropped, which starts the next
+/// queued call. (The runtime is never shut down, so a task is not dropped
+/// unpolled and this does not recurse through the queue.)
+struct Wire(Arc<crate::client::Shared>);
+
+impl Drop for Wire {
+    fn drop(&mut self) {
+        let requests = &self.0.requests;
+        requests.lock().on_wire -= 1;
+        requests.start_next();
     }
 }
 
@@ -137,51 +219,65 @@ impl Client {
         let shared = self.shared();
         let requests = &shared.requests;
         let id = requests.next_id.fetch_add(1, Ordering::Relaxed);
-        let (cancel_tx, mut cancel_rx) = oneshot::channel::<()>();
+        let running = Running(shared.clone());
+        let client = self.clone();
+        // No task until the call may go on the wire: a queued call is this
+        // one box (its arguments are inside `call`).
+        let job: Job = Box::new(move |start| match start {
+            Start::Cancelled => {
+                rt.spawn(async move {
+                    // A panicking handler must not skip the bookkeeping below.
+                    let _ = catch_unwind(AssertUnwindSafe(move || complete(Err(Error::Cancelled))));
+                    drop(running);
+                });
+            }
+            Start::Wire(mut cancel_rx) => {
+                let wire = Wire(running.0.clone());
+                rt.spawn(async move {
+                    let running = running;
+                    let result = {
+                        let wire = wire;
+                        if !matches!(cancel_rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
+                            // Cancelled before it started: nothing was sent.
+                            Err(Error::Cancelled)
+                        } else {
+                            let mut call = CatchPanic(Box::pin(call(client)));
+                            tokio::select! {
+                                biased;
+                                result = &mut call => result,
+                                _ = &mut cancel_rx => {
+                                    if on_cancel == OnCancel::Finish {
+                                        // Carry it through; keep the client open until done.
+                                        running.0.requests.lock().running += 1;
+                                        let still = Running(running.0.clone());
+                                        tokio::spawn(async move {
+                                            let _ = call.await;
+                                            drop((wire, still));
+                                        });
+                                    }
+                                    Err(Error::Cancelled)
+                                }
+                            }
+                        }
+                        // `wire` (unless carried on) is given back here,
+                        // before the completion runs.
+                    };
+                    running.0.requests.lock().calls.remove(&id);
+                    // A panicking handler must not skip the bookkeeping below.
+                    let _ = catch_unwind(AssertUnwindSafe(move || complete(result)));
+                    drop(running);
+                });
+            }
+        });
         {
             let mut t = requests.lock();
-            t.cancels.insert(id, cancel_tx);
+            t.calls.insert(id, Slot::Queued(job));
             t.running += 1;
         }
         publish(id);
-        let running = Running(shared.clone());
-        let wire = requests.wire.clone();
-        let client = self.clone();
-        rt.spawn(async move {
-            let running = running;
-            // Queued calls hold only their arguments: the call's future is
-            // made (and boxed) once it may go on the wire.
-            let result = tokio::select! {
-                biased;
-                _ = &mut cancel_rx => Err(Error::Cancelled),
-                permit = wire.acquire_owned() => match permit {
-                    Err(_) => Err(Error::Cancelled),
-                    Ok(permit) => {
-                        let mut call = CatchPanic(Box::pin(call(client)));
-                        tokio::select! {
-                            biased;
-                            result = &mut call => result,
-                            _ = &mut cancel_rx => {
-                                if on_cancel == OnCancel::Finish {
-                                    // Carry it through; keep the client open until done.
-                                    running.0.requests.lock().running += 1;
-                                    let still = Running(running.0.clone());
-                                    tokio::spawn(async move {
-                                        let _ = call.await;
-                                        drop((permit, still));
-                                    });
-                                }
-                                Err(Error::Cancelled)
-                            }
-                        }
-                    }
-                },
-            };
-            running.0.requests.lock().cancels.remove(&id);
-            // A panicking handler must not skip the bookkeeping below.
-            let _ = catch_unwind(AssertUnwindSafe(move || complete(result)));
-            drop(running);
-        });
+        // Only now may it start (and so complete).
+        requests.lock().queue.push_back(id);
+        requests.start_next();
         Ok(id)
     }
 
