@@ -33,6 +33,8 @@ sb=scripts/with-sandbox.sh
 quickstart=scripts/run-quickstart.sh
 
 suite "rust: cargo test (core, C ABI from Rust, header, sandbox)" cargo test --workspace
+suite "rust: without the proxy feature (the size-tuned build's code)" \
+    cargo test -p dfx --no-default-features --lib --test http1 --test auths --test requests
 suite "c: failure paths (shared libdfx.so)" $sb build/test_failures
 suite "c: failure paths (static libdfx.a)" $sb build/test_failures-static
 suite "c: 8 threads x 50 renews" $sb build/test_threads

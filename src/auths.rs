@@ -1,6 +1,6 @@
 //! The Auths endpoint group (`api/endpoints.json`, group `auths`).
 
-use reqwest::Method;
+use crate::transport::Method;
 use serde::Serialize;
 
 use crate::client::{Bearer, Client};
@@ -64,7 +64,7 @@ impl Auths<'_> {
         let body = TokenPair { token, refresh_token };
         let response = self
             .client
-            .call(Method::POST, "auths/renew", Bearer::Explicit(token), Some(&body))
+            .call(Method::Post, "auths/renew", Bearer::Explicit(token), Some(&body))
             .await
             .map_err(|e| if e.may_have_been_sent() { Error::OutcomeUnknown(Box::new(e)) } else { e })?;
         let (Some(new_token), Some(new_refresh)) = (response.get_str("Token"), response.get_str("RefreshToken"))
@@ -103,7 +103,7 @@ impl Auths<'_> {
         required("org_identifier", org_identifier)?;
         let body = LoginCodeBody { phone_number, identifier: org_identifier };
         self.client
-            .call(Method::PATCH, "auths/users/code", Bearer::Session(TokenKind::Device), Some(&body))
+            .call(Method::Patch, "auths/users/code", Bearer::Session(TokenKind::Device), Some(&body))
             .await
     }
 
@@ -115,7 +115,7 @@ impl Auths<'_> {
         required("org_identifier", org_identifier)?;
         let body = ResetLinkBody { email, identifier: org_identifier };
         self.client
-            .call(Method::PATCH, "auths/users/reset", Bearer::Session(TokenKind::Device), Some(&body))
+            .call(Method::Patch, "auths/users/reset", Bearer::Session(TokenKind::Device), Some(&body))
             .await
     }
 
@@ -130,7 +130,7 @@ impl Auths<'_> {
         }
         let body = ResetMobileBody { email, phone_number };
         self.client
-            .call(Method::PATCH, "auths/users/reset/mobile", Bearer::Session(TokenKind::Device), Some(&body))
+            .call(Method::Patch, "auths/users/reset/mobile", Bearer::Session(TokenKind::Device), Some(&body))
             .await
     }
 
@@ -142,7 +142,7 @@ impl Auths<'_> {
         required("refresh_token", refresh_token)?;
         let body = TokenPair { token, refresh_token };
         self.client
-            .call(Method::POST, "auths/generateToken", Bearer::Session(TokenKind::Device), Some(&body))
+            .call(Method::Post, "auths/generateToken", Bearer::Session(TokenKind::Device), Some(&body))
             .await
     }
 
@@ -153,7 +153,7 @@ impl Auths<'_> {
         required("org_id", org_id)?;
         let path = format!("auths/organization/credentials/{}", path_segment(org_id));
         self.client
-            .call::<()>(Method::GET, &path, Bearer::Session(TokenKind::User), None)
+            .call::<()>(Method::Get, &path, Bearer::Session(TokenKind::User), None)
             .await
     }
 }

@@ -8,7 +8,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::{Method, Url};
+use url::Url;
+
+use crate::transport::Method;
 use serde::Serialize;
 use zeroize::Zeroizing;
 

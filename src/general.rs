@@ -1,6 +1,6 @@
 //! The General endpoints of the token lifecycle: verify a token, server status.
 
-use reqwest::Method;
+use crate::transport::Method;
 
 use crate::client::{Bearer, Client};
 use crate::error::Error;
@@ -22,12 +22,12 @@ impl General<'_> {
             Some(t) => Bearer::Explicit(t),
             None => Bearer::SessionUserElseDevice,
         };
-        self.client.call::<()>(Method::GET, "auth", bearer, None).await
+        self.client.call::<()>(Method::Get, "auth", bearer, None).await
     }
 
     /// The API's status (`GET status`, Action 100): `StatusID` is `ACTIVE`
     /// when usable. No bearer.
     pub async fn status(&self) -> Result<Response, Error> {
-        self.client.call::<()>(Method::GET, "status", Bearer::None, None).await
+        self.client.call::<()>(Method::Get, "status", Bearer::None, None).await
     }
 }

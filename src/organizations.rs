@@ -1,7 +1,7 @@
 //! The Organizations endpoints of the token lifecycle: register and
 //! unregister a license (the device pair), and the view-only user login.
 
-use reqwest::Method;
+use crate::transport::Method;
 use serde::Serialize;
 
 use crate::client::{Bearer, Client};
@@ -74,7 +74,7 @@ impl Organizations<'_> {
         };
         let response = self
             .client
-            .call(Method::POST, "organizations/licenses", Bearer::None, Some(&body))
+            .call(Method::Post, "organizations/licenses", Bearer::None, Some(&body))
             .await?;
         self.client.session().store_answer(
             &response,
@@ -97,7 +97,7 @@ impl Organizations<'_> {
         self.client.session().check_not_notifying()?;
         let response = self
             .client
-            .call::<()>(Method::DELETE, "organizations/licenses", Bearer::Session(TokenKind::Device), None)
+            .call::<()>(Method::Delete, "organizations/licenses", Bearer::Session(TokenKind::Device), None)
             .await?;
         self.client.session().clear(&[
             SessionField::DeviceToken,
@@ -125,7 +125,7 @@ impl Organizations<'_> {
         required("identifier", identifier)?;
         self.client.session().check_not_notifying()?;
         let body = LoginBody { email, password, identifier: Some(identifier), mfa_token: mfa_token.filter(|s| !s.is_empty()) };
-        let response = self.client.call(Method::POST, "organizations/auth", Bearer::None, Some(&body)).await?;
+        let response = self.client.call(Method::Post, "organizations/auth", Bearer::None, Some(&body)).await?;
         self.client.session().store_answer(&response, TokenKind::User, &[])?;
         Ok(response)
     }

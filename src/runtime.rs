@@ -62,6 +62,7 @@ fn build() -> Result<&'static Runtime, Error> {
     let runtime = Builder::new_multi_thread()
         .worker_threads(WORKER_THREADS)
         .thread_name("dfx-worker")
+        .on_thread_start(|| DFX_WORKER.with(|w| w.set(true)))
         .enable_io()
         .enable_time()
         .build()
@@ -100,6 +101,14 @@ thread_local! {
     static LOCAL: RefCell<Option<(u64, Rc<Runtime>)>> = const { RefCell::new(None) };
     /// Whether this thread is inside a blocking call.
     static IN_BLOCKING: Cell<bool> = const { Cell::new(false) };
+    /// Whether this thread is a worker of dfx's process runtime.
+    static DFX_WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the calling thread is one of dfx's runtime workers (where the
+/// `_async` calls' pooled sockets are registered).
+pub(crate) fn on_dfx_worker() -> bool {
+    DFX_WORKER.with(Cell::get)
 }
 
 /// Whether the calling thread is inside a blocking dfx call (so its

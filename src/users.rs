@@ -1,7 +1,7 @@
 //! The Users endpoints of the token lifecycle: the measuring user login and
 //! the login with a phone code.
 
-use reqwest::Method;
+use crate::transport::Method;
 use serde::Serialize;
 
 use crate::client::{Bearer, Client};
@@ -36,7 +36,7 @@ impl Users<'_> {
         let body = LoginBody { email, password, identifier: None, mfa_token: mfa_token.filter(|s| !s.is_empty()) };
         let response = self
             .client
-            .call(Method::POST, "users/auth", Bearer::Session(TokenKind::Device), Some(&body))
+            .call(Method::Post, "users/auth", Bearer::Session(TokenKind::Device), Some(&body))
             .await?;
         self.client.session().store_answer(&response, TokenKind::User, &[])?;
         Ok(response)
@@ -57,7 +57,7 @@ impl Users<'_> {
         required("org_key", org_key)?;
         self.client.session().check_not_notifying()?;
         let body = PhoneCodeBody { login_code, phone_number, org_key };
-        let response = self.client.call(Method::POST, "users/auth/code", Bearer::None, Some(&body)).await?;
+        let response = self.client.call(Method::Post, "users/auth/code", Bearer::None, Some(&body)).await?;
         self.client.session().store_answer(&response, TokenKind::User, &[])?;
         Ok(response)
     }

@@ -4,8 +4,7 @@
 //!
 //! A blocking call needs none of an async stack's machinery (an event loop,
 //! wakers, connection tasks, a shared pool behind locks); measured, that
-//! machinery cost more than the whole exchange (see bench/README.md). The
-//! `_async` calls keep using reqwest on the internal runtime.
+//! machinery cost more than the whole exchange (see bench/README.md).
 //!
 //! Timeouts are socket timeouts (`SO_RCVTIMEO`/`SO_SNDTIMEO`) held at or
 //! below the time left until the call's deadline; they are only lowered
@@ -13,54 +12,17 @@
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
-use reqwest::Url;
-
 use super::buffer::ReadBuf;
+use super::endpoint::Endpoint;
 use super::failure::{self, Phase};
 use super::http1::{self, Answer, Reader};
 use super::{redirect, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
 use crate::response::Response;
-
-/// Where blocking requests go: everything about the base URL a request
-/// needs, worked out once when the client is made.
-pub(crate) struct Endpoint {
-    https: bool,
-    /// Host for DNS and TLS server name (no brackets around IPv6).
-    host: String,
-    /// Set when the host is an IP address: no DNS lookup.
-    ip: Option<IpAddr>,
-    port: u16,
-    /// The `host` header: host, and the port unless it is the default.
-    host_header: String,
-    /// The base URL's path without its trailing `/`.
-    prefix: String,
-    tls: Arc<rustls::ClientConfig>,
-}
-
-impl Endpoint {
-    pub(crate) fn new(base: &Url, tls: Arc<rustls::ClientConfig>) -> Endpoint {
-        let host = base.host_str().unwrap_or_default();
-        let bare = host.trim_start_matches('[').trim_end_matches(']').to_owned();
-        let host_header = match base.port() {
-            Some(port) => format!("{host}:{port}"),
-            None => host.to_owned(),
-        };
-        Endpoint {
-            https: base.scheme() == "https",
-            ip: bare.parse().ok(),
-            host: bare,
-            port: base.port_or_known_default().unwrap_or(443),
-            host_header,
-            prefix: base.path().trim_end_matches('/').to_owned(),
-            tls,
-        }
-    }
-}
 
 /// An open connection, plain or TLS, with its read buffer.
 struct Conn {
@@ -133,7 +95,6 @@ pub(crate) struct Call<'a> {
     /// The transport's id and liveness, for this thread's idle list.
     pub(crate) transport: usize,
     pub(crate) alive: &'a Arc<()>,
-    pub(crate) base: &'a Url,
     pub(crate) deadline: Option<Instant>,
 }
 
@@ -142,36 +103,15 @@ impl Call<'_> {
     /// answer, following allowed redirects.
     pub(crate) fn send(&self, method: &str, path: &str, bearer: Option<&str>, body: Option<&[u8]>) -> Result<Response, Error> {
         let ep = self.endpoint;
-        let mut target = format!("{}/{}", ep.prefix, path);
-        if !target.bytes().all(is_path_byte) {
-            target = self.base.join(&target).map(|u| u.path().to_owned()).unwrap_or(target);
-        }
-        let mut url: Option<Url> = None;
-        let mut followed = 0;
+        let mut target = ep.target(path);
+        let mut redirects = redirect::Redirects::new(&ep.base);
         loop {
             let request = http1::request(method, &target, &ep.host_header, bearer, body);
             let (head, raw) = self.exchange(&request)?;
-            let next = match (&head.location, redirect::is_redirect(head.status)) {
-                (Some(location), true) => {
-                    let current = url.get_or_insert_with(|| {
-                        let mut u = self.base.clone();
-                        u.set_path(&target);
-                        u
-                    });
-                    current.join(location).ok()
-                }
-                _ => None,
-            };
-            let Some(next) = next else {
-                return Response::decode(head.status, raw);
-            };
-            redirect::allow(head.status, &next, self.base, followed).map_err(Error::Redirect)?;
-            followed += 1;
-            target = match next.query() {
-                Some(q) => format!("{}?{q}", next.path()),
-                None => next.path().to_owned(),
-            };
-            url = Some(next);
+            match redirects.next(&target, head.status, head.location.as_deref()).map_err(Error::Redirect)? {
+                Some(next) => target = next,
+                None => return Response::decode(head.status, raw),
+            }
         }
     }
 
@@ -339,12 +279,7 @@ impl Call<'_> {
     /// the stream and the socket timeout it left set.
     fn handshake(&self, tcp: TcpStream) -> Result<(Io, Option<Duration>), Error> {
         let ep = self.endpoint;
-        let name = match ep.ip {
-            Some(ip) => rustls::pki_types::ServerName::IpAddress(ip.into()),
-            None => rustls::pki_types::ServerName::try_from(ep.host.clone())
-                .map_err(|e| Error::InvalidUrl(format!("not a valid TLS server name: {e}")))?,
-        };
-        let tls = rustls::ClientConnection::new(ep.tls.clone(), name)
+        let tls = rustls::ClientConnection::new(ep.tls.clone(), ep.server_name()?)
             .map_err(|e| Error::Tls(e.to_string()))?;
         let mut io = Io::Tls(Box::new(rustls::StreamOwned::new(tls, tcp)));
         let mut timeout = None;
@@ -359,10 +294,4 @@ impl Call<'_> {
         })?;
         Ok((io, timeout))
     }
-}
-
-/// Bytes that may appear in a request target as we build it (RFC 3986
-/// path characters, `%` for escapes, and `?`/`=`/`&` for a query).
-fn is_path_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/%?".contains(&b)
 }

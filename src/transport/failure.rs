@@ -19,6 +19,13 @@ pub(crate) enum Phase {
     Body,
 }
 
+impl Phase {
+    /// The phase stored as `phase as u8`.
+    pub(crate) fn from_u8(value: u8) -> Phase {
+        [Phase::Connect, Phase::Send, Phase::Head, Phase::Body].get(usize::from(value)).copied().unwrap_or(Phase::Head)
+    }
+}
+
 impl From<Stage> for Phase {
     fn from(stage: Stage) -> Phase {
         match stage {

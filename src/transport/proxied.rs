@@ -1,21 +1,112 @@
-//! The `_async` path (and blocking calls through a proxy): reqwest on the
-//! internal runtime, with its connection pool, and the sorting of its
-//! failures into [`Error`]s.
+//! Calls through a proxy (feature `proxy`, on by default): when the
+//! environment names one (`HTTPS_PROXY`, `ALL_PROXY`, …) every call of the
+//! client goes through reqwest, which honours those variables (and
+//! `NO_PROXY`), tunnels https with CONNECT and authenticates to the proxy.
+//! Its failures are sorted into the same [`Error`]s as the direct paths'.
+//!
+//! `_async` calls share one reqwest pool driven by the internal runtime;
+//! blocking calls use a pool per calling thread, driven by that thread's
+//! own runtime during the call (`runtime::block_on`).
 
+use std::cell::RefCell;
 use std::error::Error as StdError;
 use std::io;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
-use reqwest::{Method, Url};
+use url::Url;
 
-use super::{redirect, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT, USER_AGENT_VALUE};
+use super::{redirect, Method, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT, USER_AGENT_VALUE};
 use crate::error::Error;
 use crate::response::Response;
 use crate::secret::WipedBytes;
 
+/// Whether the environment names a proxy reqwest would use for `scheme`
+/// (it reads these variables when a client is built).
+pub(super) fn configured(scheme: &str) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let scheme_vars: &[&str] = if scheme == "https" {
+        &["HTTPS_PROXY", "https_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy"]
+    };
+    scheme_vars.iter().chain(&["ALL_PROXY", "all_proxy"]).any(|v| set(v))
+}
+
+/// A client's reqwest pools.
+pub(super) struct Proxied {
+    shared: reqwest::Client,
+    /// Identifies these pools in the threads' pool lists.
+    id: usize,
+    /// Dropped with the client: threads then drop its pools.
+    alive: Arc<()>,
+    base: Url,
+    tls: Arc<rustls::ClientConfig>,
+}
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// One client's reqwest pool on one thread, for blocking calls.
+struct ThreadPool {
+    id: usize,
+    alive: Weak<()>,
+    http: reqwest::Client,
+}
+
+thread_local! {
+    /// This thread's reqwest pools; dropped when it exits.
+    static THREAD_POOLS: RefCell<Vec<ThreadPool>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Proxied {
+    pub(super) fn new(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<Proxied, Error> {
+        Ok(Proxied {
+            shared: build_http(base, tls)?,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            alive: Arc::new(()),
+            base: base.clone(),
+            tls: tls.clone(),
+        })
+    }
+
+    /// The pool for the current call: the calling thread's own during a
+    /// blocking call, else the shared one.
+    fn http(&self) -> Result<reqwest::Client, Error> {
+        if !crate::runtime::in_blocking_call() {
+            return Ok(self.shared.clone());
+        }
+        THREAD_POOLS.with(|pools| {
+            let mut pools = pools.borrow_mut();
+            if let Some(pool) = pools.iter().find(|p| p.id == self.id) {
+                return Ok(pool.http.clone());
+            }
+            // Forget the pools of clients that are gone.
+            pools.retain(|p| p.alive.strong_count() > 0);
+            let http = build_http(&self.base, &self.tls)?;
+            pools.push(ThreadPool { id: self.id, alive: Arc::downgrade(&self.alive), http: http.clone() });
+            Ok(http)
+        })
+    }
+
+    /// One exchange.
+    pub(super) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<WipedBytes>,
+        timeout: Option<Duration>,
+    ) -> Result<Response, Error> {
+        let mut url = self.base.clone();
+        url.set_path(&format!("{}/{}", self.base.path().trim_end_matches('/'), path));
+        send(self.http()?, method, url, bearer, body, timeout).await
+    }
+}
+
 /// A reqwest client for `base`: its redirect policy is [`redirect::allow`].
-pub(super) fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<reqwest::Client, Error> {
+fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<reqwest::Client, Error> {
     let origin = base.clone();
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         let followed = attempt.previous().len().saturating_sub(1);
@@ -37,15 +128,17 @@ pub(super) fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<
 }
 
 /// One exchange through `http`.
-pub(super) async fn send(
+async fn send(
     http: reqwest::Client,
     method: Method,
     url: Url,
     bearer: Option<&str>,
     body: Option<WipedBytes>,
-    timeout: Option<std::time::Duration>,
+    timeout: Option<Duration>,
 ) -> Result<Response, Error> {
     let https = url.scheme() == "https";
+    let method = reqwest::Method::from_bytes(method.as_str().as_bytes())
+        .map_err(|_| Error::Internal("unknown HTTP method".into()))?;
     let mut request = http.request(method, url).header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(token) = bearer {
         let mut value = HeaderValue::from_str(&format!("Bearer {token}"))

@@ -1,0 +1,289 @@
+//! The `_async` path: the same HTTP/1.1 exchange as `blocking.rs`, on the
+//! internal runtime's sockets (tokio, tokio-rustls), over a pool of idle
+//! connections the client's calls share.
+//!
+//! Each call owns one connection while it is on the wire (at most
+//! `MAX_CONCURRENT_REQUESTS` per client) and gives it back after a complete
+//! keep-alive answer. A call dropped half-way (cancelled, timed out) drops
+//! its connection with it: a connection is never reused mid-answer.
+//!
+//! Pooled sockets are registered with dfx's runtime. A call awaited on
+//! another runtime (the Rust API allows it) hands its exchange to dfx's
+//! runtime and awaits it there — else a pooled socket could outlive the
+//! runtime it belongs to — and dropping that call aborts the exchange.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf as TokioReadBuf};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use zeroize::Zeroizing;
+
+use super::buffer::ReadBuf;
+use super::endpoint::Endpoint;
+use super::failure::{self, Phase};
+use super::http1::{self, Answer, Reader};
+use super::{redirect, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
+use crate::error::Error;
+use crate::requests::MAX_CONCURRENT_REQUESTS;
+use crate::response::Response;
+
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+impl Io {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Io::Plain(s) => s,
+            Io::Tls(s) => s.get_ref().0,
+        }
+    }
+}
+
+impl AsyncRead for Io {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut TokioReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Io::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(s) => Pin::new(s).poll_flush(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+struct Conn {
+    io: Io,
+    buf: ReadBuf,
+}
+
+struct Idle {
+    since: Instant,
+    /// `runtime::fork_generation()` when it was opened.
+    generation: u64,
+    conn: Conn,
+}
+
+/// The idle connections of one client's `_async` calls.
+#[derive(Default)]
+pub(crate) struct Pool {
+    idle: Mutex<Vec<Idle>>,
+}
+
+impl Pool {
+    /// The most recently used idle connection that is still good.
+    fn take(&self) -> Option<Conn> {
+        let generation = crate::runtime::fork_generation();
+        loop {
+            let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
+            if idle.generation != generation {
+                // Inherited through fork(): its socket and its registration
+                // belong to the parent. Never touch them.
+                std::mem::forget(idle);
+                continue;
+            }
+            if idle.since.elapsed() < POOL_IDLE_TIMEOUT && failure::still_open(idle.conn.io.tcp()) {
+                return Some(idle.conn);
+            }
+        }
+    }
+
+    fn put(&self, conn: Conn) {
+        let entry = Idle { since: Instant::now(), generation: crate::runtime::fork_generation(), conn };
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_CONCURRENT_REQUESTS {
+            idle.push(entry);
+        }
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let generation = crate::runtime::fork_generation();
+        let idle = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
+        for entry in idle.drain(..) {
+            if entry.generation != generation {
+                std::mem::forget(entry);
+            }
+        }
+    }
+}
+
+/// Send `method path` with `bearer` and `body` (JSON) and decode the
+/// answer, following allowed redirects, within `timeout`.
+pub(crate) async fn send(
+    ep: &Arc<Endpoint>,
+    pool: &Arc<Pool>,
+    method: &'static str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&[u8]>,
+    timeout: Option<Duration>,
+) -> Result<Response, Error> {
+    if crate::runtime::on_dfx_worker() {
+        return send_here(ep, pool, method, path, bearer, body, timeout).await;
+    }
+    let (ep, pool, path) = (ep.clone(), pool.clone(), path.to_owned());
+    let bearer = bearer.map(|b| Zeroizing::new(b.to_owned()));
+    let body = body.map(|b| Zeroizing::new(b.to_vec()));
+    let task = crate::runtime::get()?.spawn(async move {
+        let (bearer, body) = (bearer.as_deref().map(String::as_str), body.as_deref().map(Vec::as_slice));
+        send_here(&ep, &pool, method, &path, bearer, body, timeout).await
+    });
+    AbortOnDrop(task).await
+}
+
+/// A task's handle that aborts the task when dropped.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Future for AbortOnDrop<Result<Response, Error>> {
+    type Output = Result<Response, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|joined| joined.unwrap_or_else(|e| Err(Error::Internal(format!("the request task failed: {e}")))))
+    }
+}
+
+/// [`send`] on the current (dfx) runtime.
+async fn send_here(
+    ep: &Endpoint,
+    pool: &Pool,
+    method: &'static str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<&[u8]>,
+    timeout: Option<Duration>,
+) -> Result<Response, Error> {
+    // Where the exchange is, for the words of a timeout.
+    let phase = AtomicU8::new(Phase::Connect as u8);
+    let work = async {
+        let mut target = ep.target(path);
+        let mut redirects = redirect::Redirects::new(&ep.base);
+        loop {
+            let request = http1::request(method, &target, &ep.host_header, bearer, body);
+            let (head, raw) = exchange(ep, pool, &request, &phase).await?;
+            match redirects.next(&target, head.status, head.location.as_deref()).map_err(Error::Redirect)? {
+                Some(next) => target = next,
+                None => return Response::decode(head.status, raw),
+            }
+        }
+    };
+    match timeout {
+        None => work.await,
+        Some(limit) => match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            Err(_) => Err(failure::timed_out(Phase::from_u8(phase.load(Ordering::Relaxed)))),
+        },
+    }
+}
+
+/// One request and its answer on a pooled or new connection.
+async fn exchange(ep: &Endpoint, pool: &Pool, request: &[u8], phase: &AtomicU8) -> Result<Answer, Error> {
+    let set = |p: Phase| phase.store(p as u8, Ordering::Relaxed);
+    let mut conn = match pool.take() {
+        Some(conn) => conn,
+        None => {
+            set(Phase::Connect);
+            connect(ep).await?
+        }
+    };
+    set(Phase::Send);
+    let sent = async { conn.io.write_all(request).await?; conn.io.flush().await };
+    sent.await.map_err(|e| failure::io_failure(&e, Phase::Send))?;
+    let mut reader = Reader::new();
+    loop {
+        let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;
+        conn.buf.consume(used);
+        if let Some(answer) = answer {
+            if answer.0.keep_alive && conn.buf.is_empty() {
+                pool.put(conn);
+            }
+            return Ok(answer);
+        }
+        let now = Phase::from(reader.stage());
+        set(now);
+        let n = conn.io.read(conn.buf.spare()).await.map_err(|e| failure::io_failure(&e, now))?;
+        if n == 0 {
+            return reader.end_of_stream().map_err(|stage| failure::closed(stage.into()));
+        }
+        conn.buf.filled(n);
+    }
+}
+
+/// A new connection (and TLS session) to the endpoint.
+async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
+    let addrs: Vec<std::net::SocketAddr> = match ep.ip {
+        Some(ip) => vec![std::net::SocketAddr::new(ip, ep.port)],
+        None => tokio::net::lookup_host((ep.host.as_str(), ep.port))
+            .await
+            .map_err(|e| Error::Connect(format!("could not resolve {}: {e}", ep.host)))?
+            .collect(),
+    };
+    let started = Instant::now();
+    let mut last = None;
+    let mut tcp = None;
+    for addr in addrs {
+        let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => {
+                tcp = Some(s);
+                break;
+            }
+            Ok(Err(e)) => last = Some(e),
+            Err(_) => return Err(failure::timed_out(Phase::Connect)),
+        }
+    }
+    let tcp = match (tcp, last) {
+        (Some(tcp), _) => tcp,
+        (None, Some(e)) => return Err(failure::connect_failure(&e)),
+        (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
+    };
+    tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
+    let io = if ep.https {
+        let connector = tokio_rustls::TlsConnector::from(ep.tls.clone());
+        let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
+        match tokio::time::timeout(left, connector.connect(ep.server_name()?, tcp)).await {
+            Ok(Ok(tls)) => Io::Tls(Box::new(tls)),
+            Ok(Err(e)) => return Err(failure::io_failure(&e, Phase::Connect)),
+            Err(_) => return Err(failure::timed_out(Phase::Connect)),
+        }
+    } else {
+        Io::Plain(tcp)
+    };
+    Ok(Conn { io, buf: ReadBuf::new() })
+}

@@ -1,0 +1,327 @@
+//! dfx's own HTTP/1.1 client against a scripted server on loopback: body
+//! framings, connection reuse and its limits, stale pooled connections,
+//! malformed answers, timeouts — each through the blocking path
+//! (`dfx::blocking`) and the async path (awaited on a tokio runtime).
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use dfx::{Client, Error, Response};
+
+/// What the server does with one request.
+#[derive(Clone)]
+enum Reply {
+    /// Send these byte pieces (pausing `ms` between them), keep the connection.
+    Pieces(Vec<&'static [u8]>, u64),
+    /// Send these bytes, then close the connection.
+    ThenClose(&'static [u8]),
+    /// Send these bytes, keep the connection `ms` more, then close it.
+    ThenCloseAfter(&'static [u8], u64),
+    /// Wait `ms`, then send these bytes.
+    Late(u64, &'static [u8]),
+}
+
+struct Server {
+    addr: SocketAddr,
+    script: Arc<Mutex<VecDeque<Reply>>>,
+    requests: Arc<Mutex<Vec<String>>>,
+    connections: Arc<AtomicUsize>,
+}
+
+const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
+
+impl Server {
+    fn start() -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = Server {
+            addr: listener.local_addr().unwrap(),
+            script: Arc::default(),
+            requests: Arc::default(),
+            connections: Arc::default(),
+        };
+        let (script, requests, connections) =
+            (server.script.clone(), server.requests.clone(), server.connections.clone());
+        thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { return };
+                connections.fetch_add(1, Ordering::SeqCst);
+                let (script, requests) = (script.clone(), requests.clone());
+                thread::spawn(move || serve(conn, &script, &requests));
+            }
+        });
+        server
+    }
+
+    fn script(&self, replies: impl IntoIterator<Item = Reply>) {
+        self.script.lock().unwrap().extend(replies);
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// Read one request (head and Content-Length body); `None` at the end.
+fn read_request(conn: &mut TcpStream) -> Option<String> {
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    while !data.ends_with(b"\r\n\r\n") {
+        if conn.read(&mut byte).ok()? == 0 {
+            return None;
+        }
+        data.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&data).to_string();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .map_or(0, |n| n.trim().parse::<usize>().unwrap());
+    let mut body = vec![0; length];
+    conn.read_exact(&mut body).ok()?;
+    Some(head + &String::from_utf8_lossy(&body))
+}
+
+fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<Vec<String>>) {
+    while let Some(request) = read_request(&mut conn) {
+        requests.lock().unwrap().push(request);
+        let reply = script.lock().unwrap().pop_front().unwrap_or(Reply::Pieces(vec![OK_JSON], 0));
+        match reply {
+            Reply::Pieces(pieces, ms) => {
+                for piece in pieces {
+                    let _ = conn.write_all(piece);
+                    thread::sleep(Duration::from_millis(ms));
+                }
+            }
+            Reply::ThenClose(bytes) => {
+                let _ = conn.write_all(bytes);
+                return;
+            }
+            Reply::ThenCloseAfter(bytes, ms) => {
+                let _ = conn.write_all(bytes);
+                thread::sleep(Duration::from_millis(ms));
+                return;
+            }
+            Reply::Late(ms, bytes) => {
+                thread::sleep(Duration::from_millis(ms));
+                let _ = conn.write_all(bytes);
+            }
+        }
+    }
+}
+
+/// The two ways to run a call.
+#[derive(Clone, Copy, Debug)]
+enum Path {
+    Blocking,
+    Async,
+}
+
+const PATHS: [Path; 2] = [Path::Blocking, Path::Async];
+
+/// `GET /status` on `path`; the async form awaited on a runtime of the
+/// test's own (dfx hands the exchange to its runtime and back).
+struct Caller {
+    client: Client,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Caller {
+    fn new(server: &Server) -> Caller {
+        let client = Client::new(Some(&server.url())).unwrap();
+        client.set_timeout(Some(Duration::from_secs(5)));
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        Caller { client, rt }
+    }
+
+    fn status(&self, path: Path) -> Result<Response, Error> {
+        match path {
+            Path::Blocking => dfx::blocking(self.client.general().status()),
+            Path::Async => self.rt.block_on(self.client.general().status()),
+        }
+    }
+}
+
+#[test]
+fn chunked_bodies_with_extensions_and_trailers() {
+    for path in PATHS {
+        let server = Server::start();
+        server.script([Reply::Pieces(
+            vec![
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+                b"5;name=value\r\n{\"Sta\r\n",
+                b"A\r\ntus\":\"OK\"}\r\n0\r\nX-Trailer: yes\r\n\r\n",
+            ],
+            10,
+        )]);
+        let c = Caller::new(&server);
+        let r = c.status(path).unwrap();
+        assert_eq!((r.status(), r.body()), (200, r#"{"Status":"OK"}"#), "{path:?}");
+        // The connection was left clean: the next call reuses it.
+        c.status(path).unwrap();
+        assert_eq!(server.connections(), 1, "{path:?}");
+    }
+}
+
+#[test]
+fn a_body_split_across_writes_and_an_informational_head() {
+    for path in PATHS {
+        let server = Server::start();
+        server.script([Reply::Pieces(
+            vec![
+                b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Le",
+                b"ngth: 15\r\n\r\n{\"Status\"",
+                b":\"OK\"}",
+            ],
+            20,
+        )]);
+        let c = Caller::new(&server);
+        assert_eq!(c.status(path).unwrap().body(), r#"{"Status":"OK"}"#, "{path:?}");
+    }
+}
+
+#[test]
+fn answers_that_end_the_connection_are_not_reused() {
+    for path in PATHS {
+        let server = Server::start();
+        server.script([
+            // No length: the body runs until the close.
+            Reply::ThenClose(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{\"Status\":\"OK\"}"),
+            Reply::Pieces(
+                vec![b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}"],
+                0,
+            ),
+            Reply::Pieces(vec![OK_JSON], 0),
+        ]);
+        let c = Caller::new(&server);
+        for _ in 0..3 {
+            assert_eq!(c.status(path).unwrap().body(), r#"{"Status":"OK"}"#, "{path:?}");
+        }
+        assert_eq!(server.connections(), 3, "{path:?}");
+    }
+}
+
+#[test]
+fn a_pooled_connection_the_server_closed_is_not_used() {
+    for path in PATHS {
+        let server = Server::start();
+        // Answers keep-alive, then closes the idle connection 50 ms later.
+        server.script([Reply::ThenCloseAfter(OK_JSON, 50)]);
+        let c = Caller::new(&server);
+        c.status(path).unwrap();
+        thread::sleep(Duration::from_millis(300));
+        let r = c.status(path);
+        assert!(r.is_ok(), "{path:?}: {r:?}");
+        assert_eq!(server.connections(), 2, "{path:?}");
+        assert_eq!(server.requests().len(), 2, "{path:?}: nothing was sent into the closed connection");
+    }
+}
+
+#[test]
+fn malformed_and_cut_answers() {
+    for path in PATHS {
+        let server = Server::start();
+        server.script([
+            Reply::ThenClose(b"HELLO\r\n\r\n"),
+            Reply::ThenClose(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"St"),
+            Reply::ThenClose(b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\n\r\n{\"Sta"),
+            Reply::ThenClose(b"HTTP/1.1 200 OK\r\nContent-Le"),
+            Reply::ThenClose(b"HTTP/1.1 200 OK\r\nContent-Length: 15\r\nContent-Length: 16\r\n\r\n{\"Status\":\"OK\"}"),
+            Reply::ThenClose(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+        ]);
+        let c = Caller::new(&server);
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(e, Error::Transport(_)), "{path:?}: {e:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(e, Error::Truncated(_)), "{path:?}: {e:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(e, Error::Truncated(_)), "{path:?}: {e:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(e, Error::ConnectionLost(_)), "{path:?}: {e:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(e, Error::Transport(_)), "{path:?}: {e:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(e, Error::Transport(_)), "{path:?}: {e:?}");
+        // And the client is fine afterwards.
+        c.status(path).unwrap();
+    }
+}
+
+#[test]
+fn a_shorter_timeout_applies_on_a_reused_connection() {
+    for path in PATHS {
+        let server = Server::start();
+        let c = Caller::new(&server);
+        c.status(path).unwrap();
+        server.script([Reply::Late(1500, OK_JSON)]);
+        c.client.set_timeout(Some(Duration::from_millis(150)));
+        let started = Instant::now();
+        let e = c.status(path).unwrap_err();
+        let took = started.elapsed();
+        assert!(matches!(&e, Error::Timeout(m) if m.contains("waiting for the response")), "{path:?}: {e:?}");
+        assert!(took < Duration::from_millis(1000), "{path:?}: took {took:?}");
+        // A longer timeout again: a later, slow-ish answer is waited for.
+        c.client.set_timeout(Some(Duration::from_secs(5)));
+        server.script([Reply::Late(300, OK_JSON)]);
+        c.status(path).unwrap();
+    }
+}
+
+#[test]
+fn the_request_carries_exactly_the_api_headers() {
+    for path in PATHS {
+        let server = Server::start();
+        server.script([Reply::Pieces(
+            vec![b"HTTP/1.1 200 OK\r\nContent-Length: 32\r\n\r\n{\"Token\":\"a\",\"RefreshToken\":\"b\"}"],
+            0,
+        )]);
+        let c = Caller::new(&server);
+        match path {
+            Path::Blocking => dfx::blocking(c.client.auths().renew("tok", "ref")).unwrap(),
+            Path::Async => c.rt.block_on(c.client.auths().renew("tok", "ref")).unwrap_or_else(|e| panic!("{e:?}")),
+        };
+        let request = server.requests().pop().unwrap();
+        let mut lines: Vec<&str> = request.split("\r\n").collect();
+        let body = lines.pop().unwrap();
+        assert_eq!(lines[0], "POST /auths/renew HTTP/1.1", "{path:?}");
+        let mut headers: Vec<String> = lines[1..].iter().filter(|l| !l.is_empty()).map(|l| l.to_lowercase()).collect();
+        headers.sort();
+        let expected = [
+            "accept: */*".to_owned(),
+            "authorization: bearer tok".to_owned(),
+            format!("content-length: {}", body.len()),
+            "content-type: application/json".to_owned(),
+            format!("host: {}", server.addr),
+            format!("user-agent: dfx/{}", dfx::VERSION),
+        ];
+        assert_eq!(headers, expected, "{path:?}");
+        assert_eq!(body, r#"{"Token":"tok","RefreshToken":"ref"}"#, "{path:?}");
+    }
+}
+
+#[test]
+fn pooled_connections_outlive_the_runtimes_that_awaited_calls() {
+    let server = Server::start();
+    let client = Client::new(Some(&server.url())).unwrap();
+    for _ in 0..3 {
+        // A runtime per call, dropped after it: the pooled connection is
+        // dfx's, not theirs, and stays usable.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(client.general().status()).unwrap();
+    }
+    dfx::blocking(client.general().status()).unwrap();
+    // One pooled connection for the async calls, one for this thread's blocking calls.
+    assert_eq!(server.connections(), 2);
+}

@@ -1,0 +1,51 @@
+//! With a proxy named in the environment, calls go through it (feature
+//! `proxy`, via reqwest): here the "proxy" is a scripted server that
+//! records the absolute-form request lines a client sends to a proxy.
+//! Its own test binary: the environment is process-wide.
+#![cfg(feature = "proxy")]
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
+
+#[test]
+fn calls_go_through_the_proxy_the_environment_names() {
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_addr = proxy.local_addr().unwrap();
+    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = lines.clone();
+    thread::spawn(move || {
+        for conn in proxy.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let seen = seen.clone();
+            thread::spawn(move || {
+                let mut data = Vec::new();
+                let mut byte = [0u8; 1];
+                loop {
+                    if conn.read(&mut byte).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    data.push(byte[0]);
+                    if data.ends_with(b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&data).to_string();
+                        seen.lock().unwrap().push(head.lines().next().unwrap_or_default().to_owned());
+                        data.clear();
+                        conn.write_all(OK_JSON).unwrap();
+                    }
+                }
+            });
+        }
+    });
+    // The API's (unreachable) address; only the proxy answers.
+    std::env::set_var("HTTP_PROXY", format!("http://{proxy_addr}"));
+    let client = dfx::Client::new(Some("http://127.0.0.1:9")).unwrap();
+    let r = dfx::blocking(client.general().status()).unwrap();
+    assert_eq!(r.body(), r#"{"Status":"OK"}"#);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let r = rt.block_on(client.general().status()).unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(*lines.lock().unwrap(), ["GET http://127.0.0.1:9/status HTTP/1.1"; 2]);
+}
