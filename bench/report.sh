@@ -102,8 +102,12 @@ if [ -s "$OUT/sizes.tsv" ]; then
     $1 ~ /^libdfx/ { d[$1] = $2; next }
     { s[++m] = $1; b[m] = $2; stack += $2 }
     END {
-        printf "%-44s %s\n", "libdfx.so", kib(d["libdfx.so"])
+        printf "%-44s %s  (default features: proxies via reqwest)\n", "libdfx.so", kib(d["libdfx.so"])
         printf "%-44s %s\n", "libdfx.a", kib(d["libdfx.a"])
+        if ("libdfx.so.noproxy" in d) {
+            printf "%-44s %s  (--no-default-features: no proxy support)\n", "libdfx.so, size-tuned", kib(d["libdfx.so.noproxy"])
+            printf "%-44s %s\n", "libdfx.a, size-tuned", kib(d["libdfx.a.noproxy"])
+        }
         for (i = 1; i <= m; i++) printf "%-44s %s\n", s[i], kib(b[i])
         printf "%-44s %s\n", "libcurl + libssl + libcrypto + libcjson", kib(stack)
         printf "%-44s %s  (%d libraries: %s)\n", "libcurl client: all non-glibc shared libs", kib(cc), cn, ccn

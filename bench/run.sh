@@ -89,6 +89,9 @@ if [ "$BUILD" = 1 ]; then
     [ "$SERVER" = sandbox ] && crates+=(-p dfx-sandbox)
     log "cargo build --release ${crates[*]} (lto: a few minutes the first time)"
     nice -n 10 cargo build --release "${crates[@]}" >&2
+    # The size-tuned build (no proxy support, no reqwest): only weighed.
+    log "cargo build --release -p dfx --no-default-features --target-dir target/no-proxy"
+    nice -n 10 cargo build --release -p dfx --no-default-features --target-dir target/no-proxy >&2
 fi
 [ -f target/release/libdfx.so ] || { log "target/release/libdfx.so missing (run without --no-build)"; exit 1; }
 # A private copy under its SONAME: the clients link it, and a rebuild of
@@ -263,6 +266,10 @@ closure() { # non-glibc shared libraries a binary or library needs
     printf 'component\tbytes\n'
     printf 'libdfx.so\t%s\n' "$(size_of target/release/libdfx.so)"
     printf 'libdfx.a\t%s\n' "$(size_of target/release/libdfx.a)"
+    if [ -f target/no-proxy/release/libdfx.so ]; then
+        printf 'libdfx.so.noproxy\t%s\n' "$(size_of target/no-proxy/release/libdfx.so)"
+        printf 'libdfx.a.noproxy\t%s\n' "$(size_of target/no-proxy/release/libdfx.a)"
+    fi
     for lib in $(ldd "$B/curl_renew" | awk '$3 ~ /\/(libcurl|libssl|libcrypto|libcjson)\./ { print $3 }'); do
         printf '%s\t%s\n' "$(basename "$lib")" "$(size_of "$(readlink -f "$lib")")"
     done
