@@ -47,6 +47,11 @@
  * Opaque. Created by dfx_client_new(), freed by dfx_client_free().
  * Thread-safe: one client may be used from many threads at once, and
  * should be: its connections are kept alive and reused between calls.
+ *
+ * Connections (HTTP/1.1, keep-alive, TLS by rustls): a blocking call runs
+ * on the calling thread over a connection that thread keeps for the
+ * client; the `_async` calls share a pool of connections on dfx's
+ * internal threads. An idle connection is reused for up to 30 s.
  */
 typedef struct DfxClient DfxClient;
 
@@ -280,6 +285,12 @@ extern "C" {
  * loopback hosts (127.0.0.0/8, ::1, localhost), such as the dfx-sandbox.
  * The whole-request timeout starts at 30 seconds (see
  * dfx_client_set_timeout_ms()). Nothing is connected until the first call.
+ *
+ * Proxies: when the environment names one for the URL's scheme
+ * (HTTPS_PROXY / https_proxy, HTTP_PROXY / http_proxy, ALL_PROXY /
+ * all_proxy; NO_PROXY honoured) at the time the client is created, all
+ * its calls go through it. A library built without the `proxy` feature
+ * (the size-tuned build) ignores these variables.
  *
  * On DFX_OK, `*out_client` is a new client owned by the caller; free it
  * with dfx_client_free(). On any other status `*out_client` is set to NULL.
