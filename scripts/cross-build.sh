@@ -3,7 +3,10 @@
 # machine. See docs/cross-builds.md for what each needs and what cannot be
 # built here.
 #
-#   scripts/cross-build.sh [--profile release|debug] [--check] [TARGET...]
+#   scripts/cross-build.sh [--profile release|debug] [--check] [--no-default-features] [TARGET...]
+#
+# --no-default-features builds the size-tuned library (no `proxy` feature:
+# environment proxies ignored, reqwest not linked).
 #
 # TARGETs (default: all of them):
 #   aarch64-unknown-linux-gnu   ARM64 Linux (Raspberry Pi 4/5-class kiosks): libdfx.so + libdfx.a
@@ -29,11 +32,13 @@ cd "$root"
 
 profile=release
 check=0
+features=()
 targets=()
 while [ $# -gt 0 ]; do
     case $1 in
         --profile) profile=$2; shift 2 ;;
         --check) check=1; shift ;;
+        --no-default-features) features=(--no-default-features); shift ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         -*) echo "cross-build.sh: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
@@ -128,7 +133,7 @@ build() {
         setup "$t" || exit 1
         # `cargo rustc` builds only the requested crate types; --print shows
         # what the static library needs from the system.
-        if ! nice -n 19 cargo rustc -p dfx --lib "${cargo_profile[@]}" --target "$t" \
+        if ! nice -n 19 cargo rustc -p dfx --lib "${cargo_profile[@]}" "${features[@]}" --target "$t" \
                 --crate-type "$(crate_types "$t")" -- --print native-static-libs >"$dist/$t.log" 2>&1; then
             grep -E "^error" -A5 "$dist/$t.log" | head -n 40
             echo "  build failed: see $dist/$t.log"
