@@ -20,7 +20,7 @@ use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
 use super::failure::{self, Phase};
 use super::http1::{self, Answer, Reader};
-use super::{redirect, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
+use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
 use crate::response::Response;
 
@@ -99,15 +99,14 @@ pub(crate) struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// Send `method path` with `bearer` and `body` (JSON) and decode the
-    /// answer, following allowed redirects.
-    pub(crate) fn send(&self, method: &str, path: &str, bearer: Option<&str>, body: Option<&[u8]>) -> Result<Response, Error> {
+    /// Send `request` and decode the answer, following allowed redirects.
+    pub(crate) fn send(&self, request: Request<'_>) -> Result<Response, Error> {
         let ep = self.endpoint;
-        let mut target = ep.target(path);
+        let mut target = ep.target(request.path);
         let mut redirects = redirect::Redirects::new(&ep.base);
         loop {
-            let request = http1::request(method, &target, &ep.host_header, bearer, body);
-            let (head, raw) = self.exchange(&request)?;
+            let bytes = http1::request(request.method.as_str(), &target, &ep.host_header, request.bearer, request.body);
+            let (head, raw) = self.exchange(&bytes)?;
             match redirects.next(&target, head.status, head.location.as_deref()).map_err(Error::Redirect)? {
                 Some(next) => target = next,
                 None => return Response::decode(head.status, raw),

@@ -65,6 +65,18 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// for a renew, that would turn into an outcome-unknown failure.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// One request of the direct paths, as dfx built it.
+#[derive(Clone, Copy)]
+pub(crate) struct Request<'a> {
+    pub(crate) method: Method,
+    /// The API path, without a leading slash.
+    pub(crate) path: &'a str,
+    /// The bearer token (already checked to be legal in a header), if any.
+    pub(crate) bearer: Option<&'a str>,
+    /// The JSON body, if any.
+    pub(crate) body: Option<&'a [u8]>,
+}
+
 /// Why a token cannot be sent.
 const BAD_TOKEN: &str = "the token contains characters not allowed in an HTTP header";
 
@@ -165,9 +177,9 @@ impl Transport {
         if let Some(proxied) = &self.proxied {
             return proxied.send(method, path, bearer, body, timeout).await;
         }
-        let body = body.as_ref().map(|b| b.0.as_slice());
+        let request = Request { method, path, bearer, body: body.as_ref().map(|b| b.0.as_slice()) };
         if !crate::runtime::in_blocking_call() {
-            return nonblocking::send(&self.endpoint, &self.pool, method.as_str(), path, bearer, body, timeout).await;
+            return nonblocking::send(&self.endpoint, &self.pool, request, timeout).await;
         }
         let call = blocking::Call {
             endpoint: &self.endpoint,
@@ -175,6 +187,6 @@ impl Transport {
             alive: &self.alive,
             deadline: timeout.map(|t| Instant::now() + t),
         };
-        call.send(method.as_str(), path, bearer, body)
+        call.send(request)
     }
 }

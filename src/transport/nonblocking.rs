@@ -28,7 +28,7 @@ use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
 use super::failure::{self, Phase};
 use super::http1::{self, Answer, Reader};
-use super::{redirect, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
+use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
 use crate::requests::MAX_CONCURRENT_REQUESTS;
 use crate::response::Response;
@@ -136,26 +136,25 @@ impl Drop for Pool {
     }
 }
 
-/// Send `method path` with `bearer` and `body` (JSON) and decode the
-/// answer, following allowed redirects, within `timeout`.
+/// Send `request` and decode the answer, following allowed redirects,
+/// within `timeout`.
 pub(crate) async fn send(
     ep: &Arc<Endpoint>,
     pool: &Arc<Pool>,
-    method: &'static str,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<&[u8]>,
+    request: Request<'_>,
     timeout: Option<Duration>,
 ) -> Result<Response, Error> {
     if crate::runtime::on_dfx_worker() {
-        return send_here(ep, pool, method, path, bearer, body, timeout).await;
+        return send_here(ep, pool, request, timeout).await;
     }
-    let (ep, pool, path) = (ep.clone(), pool.clone(), path.to_owned());
-    let bearer = bearer.map(|b| Zeroizing::new(b.to_owned()));
-    let body = body.map(|b| Zeroizing::new(b.to_vec()));
+    let (ep, pool) = (ep.clone(), pool.clone());
+    let (method, path) = (request.method, request.path.to_owned());
+    let bearer = request.bearer.map(|b| Zeroizing::new(b.to_owned()));
+    let body = request.body.map(|b| Zeroizing::new(b.to_vec()));
     let task = crate::runtime::get()?.spawn(async move {
-        let (bearer, body) = (bearer.as_deref().map(String::as_str), body.as_deref().map(Vec::as_slice));
-        send_here(&ep, &pool, method, &path, bearer, body, timeout).await
+        let bearer = bearer.as_deref().map(String::as_str);
+        let request = Request { method, path: &path, bearer, body: body.as_deref().map(Vec::as_slice) };
+        send_here(&ep, &pool, request, timeout).await
     });
     AbortOnDrop(task).await
 }
@@ -180,23 +179,15 @@ impl Future for AbortOnDrop<Result<Response, Error>> {
 }
 
 /// [`send`] on the current (dfx) runtime.
-async fn send_here(
-    ep: &Endpoint,
-    pool: &Pool,
-    method: &'static str,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<&[u8]>,
-    timeout: Option<Duration>,
-) -> Result<Response, Error> {
+async fn send_here(ep: &Endpoint, pool: &Pool, request: Request<'_>, timeout: Option<Duration>) -> Result<Response, Error> {
     // Where the exchange is, for the words of a timeout.
     let phase = AtomicU8::new(Phase::Connect as u8);
     let work = async {
-        let mut target = ep.target(path);
+        let mut target = ep.target(request.path);
         let mut redirects = redirect::Redirects::new(&ep.base);
         loop {
-            let request = http1::request(method, &target, &ep.host_header, bearer, body);
-            let (head, raw) = exchange(ep, pool, &request, &phase).await?;
+            let bytes = http1::request(request.method.as_str(), &target, &ep.host_header, request.bearer, request.body);
+            let (head, raw) = exchange(ep, pool, &bytes, &phase).await?;
             match redirects.next(&target, head.status, head.location.as_deref()).map_err(Error::Redirect)? {
                 Some(next) => target = next,
                 None => return Response::decode(head.status, raw),
