@@ -11,8 +11,12 @@ use std::thread;
 
 const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
 
+/// The tests change the process's environment: one at a time.
+static ENV: Mutex<()> = Mutex::new(());
+
 #[test]
 fn calls_go_through_the_proxy_the_environment_names() {
+    let _env = ENV.lock().unwrap();
     let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy_addr = proxy.local_addr().unwrap();
     let lines: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -41,6 +45,8 @@ fn calls_go_through_the_proxy_the_environment_names() {
     });
     // The API's (unreachable) address; only the proxy answers.
     std::env::set_var("HTTP_PROXY", format!("http://{proxy_addr}"));
+    std::env::remove_var("NO_PROXY");
+    std::env::remove_var("no_proxy");
     let client = dfx::Client::new(Some("http://127.0.0.1:9")).unwrap();
     let r = dfx::blocking(client.general().status()).unwrap();
     assert_eq!(r.body(), r#"{"Status":"OK"}"#);
@@ -48,4 +54,28 @@ fn calls_go_through_the_proxy_the_environment_names() {
     let r = rt.block_on(client.general().status()).unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(*lines.lock().unwrap(), ["GET http://127.0.0.1:9/status HTTP/1.1"; 2]);
+}
+
+#[test]
+fn a_host_no_proxy_names_is_not_proxied() {
+    // The API itself: it must get the request directly (origin form).
+    let origin = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = origin.local_addr().unwrap();
+    thread::spawn(move || {
+        let (mut conn, _) = origin.accept().unwrap();
+        let mut data = Vec::new();
+        let mut byte = [0u8; 1];
+        while !data.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+            data.push(byte[0]);
+        }
+        assert!(data.starts_with(b"GET /status HTTP/1.1"), "origin-form: not through a proxy");
+        conn.write_all(OK_JSON).unwrap();
+    });
+    let _env = ENV.lock().unwrap();
+    std::env::set_var("HTTP_PROXY", "http://127.0.0.1:9");
+    std::env::set_var("NO_PROXY", "localhost,127.0.0.1");
+    let client = dfx::Client::new(Some(&format!("http://{addr}"))).unwrap();
+    std::env::remove_var("NO_PROXY");
+    let r = dfx::blocking(client.general().status()).unwrap();
+    assert_eq!(r.status(), 200);
 }

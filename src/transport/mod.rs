@@ -128,7 +128,7 @@ impl Transport {
             id: NEXT_TRANSPORT_ID.fetch_add(1, Ordering::Relaxed),
             alive: Arc::new(()),
             #[cfg(feature = "proxy")]
-            proxied: match proxied::configured(base.scheme()) {
+            proxied: match proxied::configured(&base) {
                 true => Some(proxied::Proxied::new(&base, &tls)?),
                 false => None,
             },

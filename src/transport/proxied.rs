@@ -23,16 +23,56 @@ use crate::error::Error;
 use crate::response::Response;
 use crate::secret::WipedBytes;
 
-/// Whether the environment names a proxy reqwest would use for `scheme`
-/// (it reads these variables when a client is built).
-pub(super) fn configured(scheme: &str) -> bool {
-    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    let scheme_vars: &[&str] = if scheme == "https" {
+/// Whether the environment names a proxy reqwest would use for `base`
+/// (it reads these variables when a client is built). A host that NO_PROXY
+/// plainly exempts (`*`, the host, or a domain it is in) is not proxied;
+/// for the finer rules (CIDR blocks, …) the call goes to reqwest, which
+/// applies them all.
+pub(super) fn configured(base: &Url) -> bool {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let scheme_vars: &[&str] = if base.scheme() == "https" {
         &["HTTPS_PROXY", "https_proxy"]
     } else {
         &["HTTP_PROXY", "http_proxy"]
     };
-    scheme_vars.iter().chain(&["ALL_PROXY", "all_proxy"]).any(|v| set(v))
+    if !scheme_vars.iter().chain(&["ALL_PROXY", "all_proxy"]).any(|v| var(v).is_some()) {
+        return false;
+    }
+    let host = base.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let no_proxy = var("NO_PROXY").or_else(|| var("no_proxy")).unwrap_or_default();
+    !exempt(host, &no_proxy)
+}
+
+/// Whether a NO_PROXY list exempts `host` by name: `*`, the host itself,
+/// or a domain the host is in (`example.com` and `.example.com` both
+/// exempt `api.example.com`).
+fn exempt(host: &str, no_proxy: &str) -> bool {
+    no_proxy.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
+        let domain = entry.trim_start_matches('.');
+        entry == "*"
+            || host.eq_ignore_ascii_case(domain)
+            || (host.len() > domain.len()
+                && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
+                && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exempt;
+
+    #[test]
+    fn no_proxy_by_name() {
+        assert!(exempt("127.0.0.1", "localhost,127.0.0.1"));
+        assert!(exempt("api.example.com", "example.com"));
+        assert!(exempt("api.example.com", " .Example.COM "));
+        assert!(exempt("::1", "::1"));
+        assert!(exempt("anything", "*"));
+        assert!(!exempt("badexample.com", "example.com"));
+        assert!(!exempt("example.com", "api.example.com"));
+        assert!(!exempt("10.1.2.3", "10.0.0.0/8"), "CIDR blocks are left to reqwest");
+        assert!(!exempt("host", ""));
+    }
 }
 
 /// A client's reqwest pools.
