@@ -22,6 +22,8 @@ mod nonblocking;
 #[cfg(feature = "proxy")]
 mod proxied;
 mod redirect;
+#[cfg(test)]
+mod tls_tests;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
