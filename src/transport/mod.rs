@@ -166,8 +166,10 @@ impl Transport {
     ) -> Result<Response, Error> {
         let bearer = match auth {
             Auth::Bearer(token) if !token.is_empty() => {
-                // What an HTTP header value may hold (as `HeaderValue::from_str`).
-                if !token.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) {
+                // What an HTTP header value may hold (as `HeaderValue::from_str`):
+                // tab and visible ASCII. No early exit: the loop vectorises.
+                let bad = token.bytes().fold(false, |bad, b| bad | (b != b'\t' && !(0x20..0x7f).contains(&b)));
+                if bad {
                     return Err(Error::InvalidArgument(BAD_TOKEN.into()));
                 }
                 Some(token)
