@@ -325,3 +325,15 @@ fn pooled_connections_outlive_the_runtimes_that_awaited_calls() {
     // One pooled connection for the async calls, one for this thread's blocking calls.
     assert_eq!(server.connections(), 2);
 }
+
+#[test]
+fn a_host_name_is_resolved_on_both_paths() {
+    let server = Server::start();
+    let client = Client::new(Some(&format!("http://localhost:{}", server.addr.port()))).unwrap();
+    client.set_timeout(Some(Duration::from_secs(5)));
+    // localhost may resolve to ::1 first, where nothing listens: the next address is tried.
+    dfx::blocking(client.general().status()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(client.general().status()).unwrap();
+    assert_eq!(server.requests().len(), 2);
+}

@@ -241,10 +241,7 @@ impl Call<'_> {
         let ep = self.endpoint;
         let addrs: Vec<SocketAddr> = match ep.ip {
             Some(ip) => vec![SocketAddr::new(ip, ep.port)],
-            None => (ep.host.as_str(), ep.port)
-                .to_socket_addrs()
-                .map_err(|e| Error::Connect(format!("could not resolve {}: {e}", ep.host)))?
-                .collect(),
+            None => self.resolve()?,
         };
         let mut last = None;
         let mut tcp = None;
@@ -272,6 +269,31 @@ impl Call<'_> {
         tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
         let (io, timeout) = if ep.https { self.handshake(tcp)? } else { (Io::Plain(tcp), None) };
         Ok(Conn { io, buf: ReadBuf::new(), timeout })
+    }
+
+    /// The endpoint's addresses. The system resolver cannot be interrupted,
+    /// so it runs on a thread of its own and the call waits for it at most
+    /// as long as connecting may take (and the deadline allows); a lookup
+    /// still running then finishes on its own and is dropped.
+    fn resolve(&self) -> Result<Vec<SocketAddr>, Error> {
+        let ep = self.endpoint;
+        let limit = match self.deadline {
+            None => CONNECT_TIMEOUT,
+            Some(d) => CONNECT_TIMEOUT.min(d.saturating_duration_since(Instant::now())),
+        };
+        let (host, port) = (ep.host.clone(), ep.port);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("dfx-resolve".into())
+            .spawn(move || {
+                let _ = tx.send((host.as_str(), port).to_socket_addrs().map(Iterator::collect::<Vec<_>>));
+            })
+            .map_err(|e| Error::Internal(format!("could not start a name lookup: {e}")))?;
+        match rx.recv_timeout(limit) {
+            Ok(Ok(addrs)) => Ok(addrs),
+            Ok(Err(e)) => Err(Error::Connect(format!("could not resolve {}: {e}", ep.host))),
+            Err(_) => Err(failure::timed_out(Phase::Connect)),
+        }
     }
 
     /// The TLS handshake, done now so its failures are TLS failures. Returns

@@ -238,14 +238,15 @@ async fn exchange(ep: &Endpoint, pool: &Pool, request: &[u8], phase: &AtomicU8) 
 
 /// A new connection (and TLS session) to the endpoint.
 async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
+    let started = Instant::now();
     let addrs: Vec<std::net::SocketAddr> = match ep.ip {
         Some(ip) => vec![std::net::SocketAddr::new(ip, ep.port)],
-        None => tokio::net::lookup_host((ep.host.as_str(), ep.port))
-            .await
-            .map_err(|e| Error::Connect(format!("could not resolve {}: {e}", ep.host)))?
-            .collect(),
+        None => match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((ep.host.as_str(), ep.port))).await {
+            Ok(Ok(addrs)) => addrs.collect(),
+            Ok(Err(e)) => return Err(Error::Connect(format!("could not resolve {}: {e}", ep.host))),
+            Err(_) => return Err(failure::timed_out(Phase::Connect)),
+        },
     };
-    let started = Instant::now();
     let mut last = None;
     let mut tcp = None;
     for addr in addrs {
