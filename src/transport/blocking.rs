@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
-use super::failure::{self, Phase};
+use super::failure::{self, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
 use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
@@ -34,14 +34,14 @@ struct Conn {
 
 enum Io {
     Plain(TcpStream),
-    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, NoSigPipe<TcpStream>>>),
 }
 
 impl Io {
     fn tcp(&self) -> &TcpStream {
         match self {
             Io::Plain(s) => s,
-            Io::Tls(s) => &s.sock,
+            Io::Tls(s) => &s.sock.0,
         }
     }
 }
@@ -302,7 +302,7 @@ impl Call<'_> {
         let ep = self.endpoint;
         let tls = rustls::ClientConnection::new(ep.tls.clone(), ep.server_name()?)
             .map_err(|e| Error::Tls(e.to_string()))?;
-        let mut io = Io::Tls(Box::new(rustls::StreamOwned::new(tls, tcp)));
+        let mut io = Io::Tls(Box::new(rustls::StreamOwned::new(tls, NoSigPipe(tcp))));
         let mut timeout = None;
         self.io_inner(&mut io, &mut timeout, Phase::Connect, |io| match io {
             Io::Tls(s) => {

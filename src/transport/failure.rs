@@ -78,6 +78,62 @@ pub(crate) fn connect_failure(e: &io::Error) -> Error {
     }
 }
 
+/// A socket that never writes with `writev`. std and tokio write a single
+/// buffer with `send(MSG_NOSIGNAL)`, but scattered buffers with `writev`,
+/// which raises SIGPIPE when the peer has gone — and a library must not
+/// kill a host process that did not ignore that signal. rustls and
+/// tokio-rustls write TLS records as scattered buffers: under them, every
+/// write goes out as one `send` per buffer (the traits' default vectored
+/// write takes the first non-empty buffer).
+pub(crate) struct NoSigPipe<S>(pub(crate) S);
+
+impl<S: std::io::Read> std::io::Read for NoSigPipe<S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<S: std::io::Write> std::io::Write for NoSigPipe<S> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for NoSigPipe<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for NoSigPipe<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::pin::Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+
+    // `poll_write_vectored` and `is_write_vectored` keep their defaults:
+    // one buffer at a time, through `poll_write`.
+}
+
 /// Whether an idle connection is still open: the server has neither closed
 /// it nor sent anything (which it should not between answers). One
 /// non-blocking peek at the socket.

@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
-use super::failure::{self, Phase};
+use super::failure::{self, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
 use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
@@ -35,14 +35,14 @@ use crate::response::Response;
 
 enum Io {
     Plain(TcpStream),
-    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+    Tls(Box<tokio_rustls::client::TlsStream<NoSigPipe<TcpStream>>>),
 }
 
 impl Io {
     fn tcp(&self) -> &TcpStream {
         match self {
             Io::Plain(s) => s,
-            Io::Tls(s) => s.get_ref().0,
+            Io::Tls(s) => &s.get_ref().0 .0,
         }
     }
 }
@@ -269,7 +269,7 @@ async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
     let io = if ep.https {
         let connector = tokio_rustls::TlsConnector::from(ep.tls.clone());
         let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
-        match tokio::time::timeout(left, connector.connect(ep.server_name()?, tcp)).await {
+        match tokio::time::timeout(left, connector.connect(ep.server_name()?, NoSigPipe(tcp))).await {
             Ok(Ok(tls)) => Io::Tls(Box::new(tls)),
             Ok(Err(e)) => return Err(failure::io_failure(&e, Phase::Connect)),
             Err(_) => return Err(failure::timed_out(Phase::Connect)),
