@@ -44,6 +44,14 @@ impl Io {
             Io::Tls(s) => &s.sock.0,
         }
     }
+
+    /// Whether nothing is left buffered below the HTTP layer.
+    fn drained(&mut self) -> bool {
+        match self {
+            Io::Plain(_) => true,
+            Io::Tls(s) => failure::tls_drained(&mut s.conn),
+        }
+    }
 }
 
 impl Read for Io {
@@ -90,6 +98,7 @@ thread_local! {
 }
 
 /// What a blocking exchange needs from its transport.
+#[derive(Clone, Copy)]
 pub(crate) struct Call<'a> {
     pub(crate) endpoint: &'a Endpoint,
     /// The transport's id and liveness, for this thread's idle list.
@@ -121,14 +130,23 @@ impl Call<'_> {
             None => self.connect()?,
         };
         let answer = self.exchange_on(&mut conn, request)?;
-        if answer.0.keep_alive && conn.buf.is_empty() {
+        if answer.0.keep_alive && conn.buf.is_empty() && conn.io.drained() {
             self.put_idle(conn);
         }
         Ok(answer)
     }
 
     fn exchange_on(&self, conn: &mut Conn, request: &[u8]) -> Result<Answer, Error> {
-        self.io(conn, Phase::Send, |io| io.write_all(request).and_then(|()| io.flush()))?;
+        // Write by hand, not with write_all: a write interrupted by a socket
+        // timeout is retried from where it stopped, never from the start.
+        let mut sent = 0;
+        while sent < request.len() {
+            match self.io(conn, Phase::Send, |io| io.write(&request[sent..]))? {
+                0 => return Err(failure::closed(Phase::Send)),
+                n => sent += n,
+            }
+        }
+        self.io(conn, Phase::Send, |io| io.flush())?;
         let mut reader = Reader::new();
         loop {
             let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;
@@ -304,7 +322,11 @@ impl Call<'_> {
             .map_err(|e| Error::Tls(e.to_string()))?;
         let mut io = Io::Tls(Box::new(rustls::StreamOwned::new(tls, NoSigPipe(tcp))));
         let mut timeout = None;
-        self.io_inner(&mut io, &mut timeout, Phase::Connect, |io| match io {
+        // The handshake is part of connecting: bounded by the connect
+        // timeout even when the call has no deadline.
+        let limit = Instant::now() + CONNECT_TIMEOUT;
+        let bounded = Call { deadline: Some(self.deadline.map_or(limit, |d| d.min(limit))), ..*self };
+        bounded.io_inner(&mut io, &mut timeout, Phase::Connect, |io| match io {
             Io::Tls(s) => {
                 while s.conn.is_handshaking() {
                     s.conn.complete_io(&mut s.sock)?;

@@ -31,8 +31,11 @@ impl ReadBuf {
     /// [`ReadBuf::filled`].
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         if self.filled == self.bytes.len() {
-            let grown = self.bytes.len().max(READ_CHUNK) * 2;
-            self.bytes.resize(grown, 0);
+            // Grown by hand: a reallocation would free an unwiped copy.
+            let mut grown = vec![0; self.bytes.len().max(READ_CHUNK) * 2];
+            grown[..self.filled].copy_from_slice(&self.bytes[..self.filled]);
+            std::mem::swap(&mut self.bytes, &mut grown);
+            grown.zeroize();
         }
         &mut self.bytes[self.filled..]
     }
@@ -50,6 +53,20 @@ impl ReadBuf {
         // Every byte of [0, old) is now live data or zero.
         self.bytes[self.filled..old].zeroize();
     }
+}
+
+/// Append `data` to `v` like `extend_from_slice`, but when `v` must grow,
+/// move it to a new allocation by hand and wipe the old one (a plain
+/// reallocation would free a copy of what it held: answers carry tokens).
+pub(crate) fn extend_wiping(v: &mut Vec<u8>, data: &[u8]) {
+    let needed = v.len() + data.len();
+    if needed > v.capacity() {
+        let mut grown = Vec::with_capacity(needed.max(v.capacity() * 2).max(256));
+        grown.extend_from_slice(v);
+        std::mem::swap(v, &mut grown);
+        grown.zeroize();
+    }
+    v.extend_from_slice(data);
 }
 
 impl Drop for ReadBuf {
@@ -73,5 +90,16 @@ mod tests {
         let room = b.spare().len();
         b.filled(room);
         assert!(!b.spare().is_empty(), "grows when full");
+        assert_eq!(b.data()[..2], *b"et", "and keeps its data");
+    }
+
+    #[test]
+    fn extend_wiping_keeps_order() {
+        let mut v = Vec::new();
+        for chunk in [&b"ab"[..], &[b'c'; 300], b"d"] {
+            extend_wiping(&mut v, chunk);
+        }
+        assert_eq!(v.len(), 303);
+        assert_eq!((&v[..3], v[302]), (&b"abc"[..], b'd'));
     }
 }

@@ -62,11 +62,22 @@ pub(crate) fn closed(phase: Phase) -> Error {
 }
 
 /// Sort a failed read or write (a socket timeout is handled by the caller).
+/// A TLS error is a TLS failure only during the handshake: once the request
+/// may have been sent it is a lost connection or a cut body, so that a
+/// renew is reported as outcome unknown, never as "nothing was sent".
 pub(crate) fn io_failure(e: &io::Error, phase: Phase) -> Error {
-    if let Some(tls) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-        return Error::Tls(tls.to_string());
+    match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+        Some(tls) if phase == Phase::Connect => Error::Tls(tls.to_string()),
+        Some(tls) => ended(phase, &format!("TLS: {tls}")),
+        None => ended(phase, &e.to_string()),
     }
-    ended(phase, &e.to_string())
+}
+
+/// Whether a TLS session holds nothing more to read: no decrypted bytes
+/// waiting (a stray answer after the one read would be handed to the
+/// next request). A session that cannot tell is not clean.
+pub(crate) fn tls_drained(conn: &mut rustls::ClientConnection) -> bool {
+    conn.process_new_packets().is_ok_and(|state| state.plaintext_bytes_to_read() == 0)
 }
 
 /// Sort a failed TCP connect.

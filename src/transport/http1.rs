@@ -4,6 +4,7 @@
 
 use zeroize::Zeroizing;
 
+use super::buffer::extend_wiping;
 use super::USER_AGENT_VALUE;
 
 /// Most header lines accepted in a response head.
@@ -27,7 +28,9 @@ pub(crate) fn request(
     body: Option<&[u8]>,
 ) -> Zeroizing<Vec<u8>> {
     let body = body.unwrap_or_default();
-    let mut out = Zeroizing::new(Vec::with_capacity(192 + target.len() + bearer.map_or(0, str::len) + body.len()));
+    // Room for everything up front: growing would free an unwiped copy of the token.
+    let room = 256 + method.len() + target.len() + host.len() + USER_AGENT_VALUE.len() + bearer.map_or(0, str::len) + body.len();
+    let mut out = Zeroizing::new(Vec::with_capacity(room));
     let mut put = |parts: &[&[u8]]| parts.iter().for_each(|p| out.extend_from_slice(p));
     put(&[method.as_bytes(), b" ", target.as_bytes(), b" HTTP/1.1\r\nhost: ", host.as_bytes()]);
     put(&[b"\r\nuser-agent: ", USER_AGENT_VALUE.as_bytes()]);
@@ -39,6 +42,7 @@ pub(crate) fn request(
         put(&[b"content-length: ", &itoa_buf(body.len()), b"\r\n"]);
     }
     put(&[b"\r\n", body]);
+    debug_assert_eq!(out.capacity(), room, "the request buffer never grew");
     out
 }
 
@@ -139,7 +143,9 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
     } else {
         Framing::UntilClose
     };
-    if framing == Framing::UntilClose || status == 101 {
+    // Both Content-Length and Transfer-Encoding (chunked wins): RFC 9112
+    // says close afterwards, as the framing is ambiguous to other parties.
+    if framing == Framing::UntilClose || status == 101 || (length.is_some() && (chunked || other_coding)) {
         keep_alive = false;
     }
     Ok(Some(Head { status, len, framing, keep_alive, location }))
@@ -196,7 +202,7 @@ impl Chunked {
                         return Ok((pos, false));
                     }
                     let take = rest.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                    out.extend_from_slice(&rest[..take]);
+                    extend_wiping(out, &rest[..take]);
                     pos += take;
                     let left = left - take as u64;
                     self.state = if left == 0 { ChunkState::DataEnd } else { ChunkState::Data(left) };
@@ -293,13 +299,13 @@ impl Reader {
             }
             (Some(Framing::Length(_)), _) => {
                 let take = rest.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
-                self.body.extend_from_slice(&rest[..take]);
+                extend_wiping(&mut self.body, &rest[..take]);
                 used += take;
                 self.left -= take as u64;
                 self.left == 0
             }
             (Some(Framing::UntilClose), _) => {
-                self.body.extend_from_slice(rest);
+                extend_wiping(&mut self.body, rest);
                 used += rest.len();
                 false
             }
@@ -352,6 +358,11 @@ mod tests {
         assert!(text.ends_with("\r\n\r\n"));
         let r = request("PATCH", "/x", "h", None, None);
         assert!(std::str::from_utf8(&r).unwrap().contains("content-length: 0\r\n"));
+        // A long host, token and body: the buffer was sized up front (the
+        // debug assertion inside checks it never grew).
+        let host = "h".repeat(300);
+        let r = request("POST", "/auths/renew", &host, Some(&"t".repeat(900)), Some(&[b'x'; 5000]));
+        assert!(r.ends_with(&[b'x'; 5000]));
         assert_eq!(itoa_buf(0), b"0");
         assert_eq!(itoa_buf(1234567), b"1234567");
     }
@@ -379,6 +390,8 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(h.location.as_deref(), Some("/a/b"));
+        let h = parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n").unwrap().unwrap();
+        assert_eq!((h.framing, h.keep_alive), (Framing::Chunked, false), "ambiguous framing: close after");
         assert!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").is_err());
         assert!(parse_head(b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").is_err());
         assert!(parse_head(b"<html>\r\n\r\n").is_err());

@@ -45,6 +45,14 @@ impl Io {
             Io::Tls(s) => &s.get_ref().0 .0,
         }
     }
+
+    /// Whether nothing is left buffered below the HTTP layer.
+    fn drained(&mut self) -> bool {
+        match self {
+            Io::Plain(_) => true,
+            Io::Tls(s) => failure::tls_drained(s.get_mut().1),
+        }
+    }
 }
 
 impl AsyncRead for Io {
@@ -221,7 +229,7 @@ async fn exchange(ep: &Endpoint, pool: &Pool, request: &[u8], phase: &AtomicU8) 
         let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;
         conn.buf.consume(used);
         if let Some(answer) = answer {
-            if answer.0.keep_alive && conn.buf.is_empty() {
+            if answer.0.keep_alive && conn.buf.is_empty() && conn.io.drained() {
                 pool.put(conn);
             }
             return Ok(answer);

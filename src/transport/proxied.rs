@@ -224,7 +224,9 @@ fn classify(e: &reqwest::Error, phase: Phase, https: bool) -> Error {
     if e.is_builder() {
         return Error::InvalidUrl(cause);
     }
-    if is_tls(e) || (https && e.is_connect() && handshake_cut(e)) {
+    // A TLS error once the request may have been sent is sorted by phase
+    // below (lost connection, cut body), never as "nothing was sent".
+    if e.is_connect() && (is_tls(e) || (https && handshake_cut(e))) {
         return Error::Tls(cause);
     }
     if e.is_connect() {

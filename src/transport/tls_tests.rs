@@ -9,6 +9,7 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -128,4 +129,94 @@ fn a_certificate_for_another_name_or_from_an_unknown_ca_is_refused() {
         let e = async_status(&ep, &pool).unwrap_err();
         assert!(matches!(&e, Error::Tls(m) if m.contains("certificate")), "{e:?}");
     }
+}
+
+/// A TLS server that answers the i-th request of a connection with
+/// `replies[i]` in one write; with `bad_record`, it answers the first
+/// request with a record that does not decrypt.
+fn scripted(replies: Vec<Vec<u8>>, bad_record: bool) -> u16 {
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![CertificateDer::from_pem_slice(CERT).unwrap()], PrivateKeyDer::from_pem_slice(KEY).unwrap())
+            .unwrap(),
+    );
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { return };
+            let (config, replies) = (config.clone(), replies.clone());
+            thread::spawn(move || {
+                let mut tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config).unwrap(), tcp);
+                for reply in replies {
+                    let mut head = Vec::new();
+                    let mut byte = [0u8; 1];
+                    while !head.ends_with(b"\r\n\r\n") {
+                        match tls.read(&mut byte) {
+                            Ok(1) => head.push(byte[0]),
+                            _ => return,
+                        }
+                    }
+                    if bad_record {
+                        let mut record = vec![0x17, 0x03, 0x03, 0x00, 0x20];
+                        record.extend_from_slice(&[0x55; 32]);
+                        let _ = tls.sock.write_all(&record);
+                        thread::sleep(Duration::from_millis(300));
+                        return;
+                    }
+                    let _ = tls.write_all(&reply).and_then(|()| tls.flush());
+                }
+                thread::sleep(Duration::from_millis(500));
+            });
+        }
+    });
+    port
+}
+
+/// A complete answer of exactly `n` bytes.
+fn answer_of(n: usize) -> Vec<u8> {
+    let head = |len: usize| format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n");
+    let mut len = n - head(n).len();
+    while head(len).len() + len != n {
+        len -= 1;
+    }
+    let mut bytes = head(len).into_bytes();
+    bytes.extend_from_slice(format!("{{\"Status\":\"{}\"}}", "A".repeat(len - 13)).as_bytes());
+    assert_eq!(bytes.len(), n);
+    bytes
+}
+
+#[test]
+fn a_stray_answer_left_inside_tls_is_never_given_to_the_next_request() {
+    // The first answer fills the read buffer exactly and an unrequested one
+    // follows in the same TLS record: it stays decrypted inside rustls while
+    // the socket looks idle. The connection must not be reused.
+    let mut first = answer_of(8192);
+    first.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{\"Status\":\"EVIL\"}");
+    let replies = vec![first, OK_JSON.to_vec()];
+    let ep = endpoint(&format!("https://localhost:{}", scripted(replies.clone(), false)), true);
+    let alive = Arc::new(());
+    // (A new connection's first answer is the long one again.)
+    let fresh = |body: &str| body.starts_with(r#"{"Status":"AAA"#);
+    assert!(fresh(blocking_status(&ep, &alive).unwrap().body()));
+    assert!(fresh(blocking_status(&ep, &alive).unwrap().body()), "blocking: not the stray answer");
+    let ep = endpoint(&format!("https://localhost:{}", scripted(replies, false)), true);
+    let pool = Arc::new(nonblocking::Pool::default());
+    assert!(fresh(async_status(&ep, &pool).unwrap().body()));
+    assert!(fresh(async_status(&ep, &pool).unwrap().body()), "async: not the stray answer");
+}
+
+#[test]
+fn a_tls_failure_after_the_request_went_out_may_have_been_sent() {
+    // A renew must then be "outcome unknown", never "nothing was sent".
+    let ep = endpoint(&format!("https://localhost:{}", scripted(vec![vec![]], true)), true);
+    let alive = Arc::new(());
+    let e = blocking_status(&ep, &alive).unwrap_err();
+    assert!(e.may_have_been_sent(), "blocking: {e:?}");
+    let pool = Arc::new(nonblocking::Pool::default());
+    let e = async_status(&ep, &pool).unwrap_err();
+    assert!(e.may_have_been_sent(), "async: {e:?}");
 }
