@@ -24,17 +24,22 @@ const CERT: &[u8] = include_bytes!("../../tests/data/tls/localhost.pem");
 const KEY: &[u8] = include_bytes!("../../tests/data/tls/localhost.key");
 const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
 
-/// A TLS server answering every request on a connection with `OK_JSON`;
-/// its port and how many connections it accepted.
-fn server() -> (u16, Arc<AtomicUsize>) {
-    let config = Arc::new(
+/// The test server's TLS settings: the `localhost` certificate.
+fn server_config() -> Arc<rustls::ServerConfig> {
+    Arc::new(
         rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_no_client_auth()
             .with_single_cert(vec![CertificateDer::from_pem_slice(CERT).unwrap()], PrivateKeyDer::from_pem_slice(KEY).unwrap())
             .unwrap(),
-    );
+    )
+}
+
+/// A TLS server answering every request on a connection with `OK_JSON`;
+/// its port and how many connections it accepted.
+fn server() -> (u16, Arc<AtomicUsize>) {
+    let config = server_config();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let accepted = Arc::new(AtomicUsize::new(0));
@@ -135,14 +140,7 @@ fn a_certificate_for_another_name_or_from_an_unknown_ca_is_refused() {
 /// `replies[i]` in one write; with `bad_record`, it answers the first
 /// request with a record that does not decrypt.
 fn scripted(replies: Vec<Vec<u8>>, bad_record: bool) -> u16 {
-    let config = Arc::new(
-        rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(vec![CertificateDer::from_pem_slice(CERT).unwrap()], PrivateKeyDer::from_pem_slice(KEY).unwrap())
-            .unwrap(),
-    );
+    let config = server_config();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     thread::spawn(move || {
