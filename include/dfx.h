@@ -52,6 +52,10 @@
  * on the calling thread over a connection that thread keeps for the
  * client; the `_async` calls share a pool of connections on dfx's
  * internal threads. An idle connection is reused for up to 30 s.
+ * Establishing a connection (and its TLS session) may take at most 10 s.
+ * An answer whose body is larger than 64 MiB is refused with
+ * DFX_ERR_TRANSPORT (no API answer comes near it; the limit keeps a broken
+ * server from exhausting the host's memory).
  */
 typedef struct DfxClient DfxClient;
 
@@ -215,7 +219,7 @@ typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *resp
 #define DFX_ERR_CONNECT 6
 
 /**
- * The call did not complete within the client's timeout (see dfx_client_set_timeout_ms()).
+ * The call did not complete within the client's timeout (see dfx_client_set_timeout_ms()), or no connection was established within the 10 s connect limit. A renew that timed out while connecting sent nothing: its pair is still good.
  */
 #define DFX_ERR_TIMEOUT 7
 

@@ -24,8 +24,13 @@ pub enum Error {
     /// No connection could be made (refused, unreachable, DNS failure).
     /// Nothing was sent.
     Connect(String),
-    /// The call did not complete within the configured timeout.
+    /// The call did not complete within the configured timeout, after its
+    /// request was (or may have been) sent.
     Timeout(String),
+    /// No connection (or TLS session) was established within the connect
+    /// limit or the configured timeout. Nothing was sent. Reported to C as
+    /// `DFX_ERR_TIMEOUT`, like [`Error::Timeout`].
+    ConnectTimeout(String),
     /// The TLS handshake failed (certificate, protocol, or not a TLS server).
     Tls(String),
     /// A 2xx answer arrived whose body is not JSON.
@@ -64,7 +69,7 @@ impl Error {
 
     /// Whether the request of a failed call may have reached the server.
     /// False only when it certainly did not (bad arguments, refused
-    /// connection, TLS failure during the handshake).
+    /// connection, TLS failure during the handshake, no connection in time).
     pub(crate) fn may_have_been_sent(&self) -> bool {
         matches!(
             self,
@@ -83,7 +88,7 @@ impl fmt::Display for Error {
             Error::InvalidUrl(m) => write!(f, "invalid URL: {m}"),
             Error::Api(r) => f.write_str(&api_message(r)),
             Error::Connect(m) => write!(f, "could not connect: {m}"),
-            Error::Timeout(m) => write!(f, "timed out: {m}"),
+            Error::Timeout(m) | Error::ConnectTimeout(m) => write!(f, "timed out: {m}"),
             Error::Tls(m) => write!(f, "TLS failure: {m}"),
             Error::Decode(m) => write!(f, "undecodable response: {m}"),
             Error::Truncated(m) => write!(f, "truncated response: {m}"),

@@ -337,3 +337,62 @@ fn a_host_name_is_resolved_on_both_paths() {
     rt.block_on(client.general().status()).unwrap();
     assert_eq!(server.requests().len(), 2);
 }
+
+#[test]
+fn answers_over_the_body_limit_are_refused() {
+    // Announced larger than 64 MiB: refused at the head, nothing read.
+    // (Chunked and until-close bodies are refused as they pass the limit:
+    // the reader's unit tests, with a small limit.)
+    for path in PATHS {
+        let server = Server::start();
+        server.script([Reply::Pieces(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 68157440\r\n\r\n"], 0)]);
+        let c = Caller::new(&server);
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(&e, Error::Transport(m) if m.contains("larger than 64 MiB")), "{path:?}: {e:?}");
+        // A renew whose answer is refused this way was consumed: outcome unknown.
+        server.script([Reply::Pieces(vec![b"HTTP/1.1 200 OK\r\nContent-Length: 68157440\r\n\r\n"], 0)]);
+        let e = match path {
+            Path::Blocking => dfx::blocking(c.client.auths().renew("tok", "ref")).unwrap_err(),
+            Path::Async => c.rt.block_on(c.client.auths().renew("tok", "ref")).unwrap_err(),
+        };
+        assert!(matches!(&e, Error::OutcomeUnknown(_)), "{path:?}: {e:?}");
+        // And the client is fine afterwards.
+        c.status(path).unwrap();
+    }
+}
+
+#[test]
+fn a_renew_that_times_out_while_connecting_sent_nothing() {
+    // A server that takes the TCP connection but never answers the TLS
+    // hello: the handshake, part of connecting, runs out of time.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = Arc::new(Mutex::new(Vec::new()));
+    let keep = held.clone();
+    thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            keep.lock().unwrap().push(conn);
+        }
+    });
+    let client = Client::new(Some(&format!("https://127.0.0.1:{port}"))).unwrap();
+    client.set_timeout(Some(Duration::from_millis(300)));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for path in PATHS {
+        let started = Instant::now();
+        let e = match path {
+            Path::Blocking => dfx::blocking(client.auths().renew("tok", "ref")).unwrap_err(),
+            Path::Async => rt.block_on(client.auths().renew("tok", "ref")).unwrap_err(),
+        };
+        assert!(matches!(&e, Error::ConnectTimeout(m) if m.contains("nothing was sent")), "{path:?}: {e:?}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{path:?}: {:?}", started.elapsed());
+        assert_eq!(e.to_string(), "timed out: no connection in time (nothing was sent)");
+    }
+    // What reached the server was a TLS hello and nothing else.
+    for mut conn in held.lock().unwrap().drain(..) {
+        conn.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+        let mut first = [0u8; 1];
+        if conn.read(&mut first).unwrap_or(0) == 1 {
+            assert_eq!(first[0], 0x16, "a TLS handshake record, not a request");
+        }
+    }
+}

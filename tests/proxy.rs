@@ -11,6 +11,8 @@ use std::thread;
 
 const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
 
+const HUGE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 68157440\r\n\r\n";
+
 /// The tests change the process's environment: one at a time.
 static ENV: Mutex<()> = Mutex::new(());
 
@@ -37,7 +39,10 @@ fn calls_go_through_the_proxy_the_environment_names() {
                         let head = String::from_utf8_lossy(&data).to_string();
                         seen.lock().unwrap().push(head.lines().next().unwrap_or_default().to_owned());
                         data.clear();
-                        conn.write_all(OK_JSON).unwrap();
+                        // The third answer announces a body over the 64 MiB limit.
+                        let n = seen.lock().unwrap().len();
+                        let answer = if n == 3 { HUGE } else { OK_JSON };
+                        conn.write_all(answer).unwrap();
                     }
                 }
             });
@@ -53,7 +58,9 @@ fn calls_go_through_the_proxy_the_environment_names() {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let r = rt.block_on(client.general().status()).unwrap();
     assert_eq!(r.status(), 200);
-    assert_eq!(*lines.lock().unwrap(), ["GET http://127.0.0.1:9/status HTTP/1.1"; 2]);
+    let e = dfx::blocking(client.general().status()).unwrap_err();
+    assert!(matches!(&e, dfx::Error::Transport(m) if m.contains("larger than 64 MiB")), "{e:?}");
+    assert_eq!(*lines.lock().unwrap(), ["GET http://127.0.0.1:9/status HTTP/1.1"; 3]);
 }
 
 #[test]

@@ -17,6 +17,10 @@ use crate::client::Client;
 /// on the calling thread over a connection that thread keeps for the
 /// client; the `_async` calls share a pool of connections on dfx's
 /// internal threads. An idle connection is reused for up to 30 s.
+/// Establishing a connection (and its TLS session) may take at most 10 s.
+/// An answer whose body is larger than 64 MiB is refused with
+/// DFX_ERR_TRANSPORT (no API answer comes near it; the limit keeps a broken
+/// server from exhausting the host's memory).
 pub struct DfxClient {
     pub(crate) inner: Client,
 }

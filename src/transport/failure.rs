@@ -35,9 +35,11 @@ impl From<Stage> for Phase {
     }
 }
 
+/// Time ran out in `phase`. While connecting nothing was sent yet: a
+/// renew that times out there is a plain timeout, not an unknown outcome.
 pub(crate) fn timed_out(phase: Phase) -> Error {
     let during = match phase {
-        Phase::Connect => "while connecting",
+        Phase::Connect => return Error::ConnectTimeout("no connection in time (nothing was sent)".into()),
         Phase::Send | Phase::Head => "while waiting for the response",
         Phase::Body => "while reading the response body",
     };

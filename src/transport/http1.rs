@@ -13,6 +13,16 @@ const MAX_HEADERS: usize = 64;
 /// Largest response head accepted (status line and headers).
 pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// Largest response body accepted: far above any API answer, low enough
+/// that a broken or hostile server cannot make dfx exhaust the host's
+/// memory (an allocation failure aborts the process).
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// The words for an answer over [`MAX_BODY_BYTES`].
+pub(crate) fn too_large() -> String {
+    format!("the answer's body is larger than {} MiB, the most dfx accepts", MAX_BODY_BYTES >> 20)
+}
+
 /// The request's bytes: head and body in one buffer, so one `write` sends
 /// it. Wiped when dropped (it carries the bearer token and the body).
 ///
@@ -249,6 +259,8 @@ pub(crate) struct Reader {
     left: u64,
     chunked: Option<Chunked>,
     body: Vec<u8>,
+    /// Largest body accepted ([`MAX_BODY_BYTES`]; smaller in tests).
+    limit: usize,
 }
 
 /// The final head and the whole body.
@@ -256,7 +268,7 @@ pub(crate) type Answer = (Head, Vec<u8>);
 
 impl Reader {
     pub(crate) fn new() -> Reader {
-        Reader { head: None, left: 0, chunked: None, body: Vec::new() }
+        Reader { head: None, left: 0, chunked: None, body: Vec::new(), limit: MAX_BODY_BYTES }
     }
 
     pub(crate) fn stage(&self) -> Stage {
@@ -281,6 +293,7 @@ impl Reader {
                 continue;
             }
             match head.framing {
+                Framing::Length(n) if n > self.limit as u64 => return Err(too_large()),
                 Framing::Length(n) => {
                     self.left = n;
                     self.body.reserve(usize::try_from(n).unwrap_or(0).min(1 << 20));
@@ -311,6 +324,9 @@ impl Reader {
             }
             _ => true,
         };
+        if self.body.len() > self.limit {
+            return Err(too_large());
+        }
         Ok((used, if done { self.finish() } else { None }))
     }
 
@@ -458,5 +474,44 @@ mod tests {
         let mut r = Reader::new();
         let (_, a) = r.advance(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n").unwrap();
         assert_eq!(a.unwrap().1, b"abc");
+    }
+
+    #[test]
+    fn bodies_over_the_limit_are_refused_in_every_framing() {
+        let small = || {
+            let mut r = Reader::new();
+            r.limit = 8;
+            r
+        };
+        let at_limit = small().advance(b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n12345678").unwrap();
+        assert_eq!(at_limit.1.unwrap().1, b"12345678", "exactly the limit is fine");
+        // Announced: refused at the head, before any body is read.
+        let e = small().advance(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n").unwrap_err();
+        assert!(e.contains("larger than 64 MiB"), "{e}");
+        let e = Reader::new().advance(b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999\r\n\r\n").unwrap_err();
+        assert!(e.contains("larger than"), "{e}");
+        // Chunked (one big chunk or many) and until-close: refused as it grows.
+        for wire in [
+            &b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffff\r\n123456789"[..],
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n12345\r\n5\r\n12345\r\n",
+            b"HTTP/1.1 200 OK\r\n\r\n123456789",
+        ] {
+            // Fed in small pieces, as reads deliver them.
+            let (mut r, mut pending, mut refused) = (small(), Vec::new(), None);
+            for piece in wire.chunks(4) {
+                pending.extend_from_slice(piece);
+                match r.advance(&pending) {
+                    Ok((used, answer)) => {
+                        assert!(answer.is_none());
+                        pending.drain(..used);
+                    }
+                    Err(e) => {
+                        refused = Some(e);
+                        break;
+                    }
+                }
+            }
+            assert!(refused.is_some_and(|e| e.contains("larger than")), "{:?}", String::from_utf8_lossy(wire));
+        }
     }
 }

@@ -18,6 +18,8 @@ use std::time::Duration;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use url::Url;
 
+use super::buffer::extend_wiping;
+use super::http1::{self, MAX_BODY_BYTES};
 use super::{redirect, Method, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT, USER_AGENT_VALUE};
 use crate::error::Error;
 use crate::response::Response;
@@ -181,7 +183,8 @@ async fn send(
         .map_err(|_| Error::Internal("unknown HTTP method".into()))?;
     let mut request = http.request(method, url).header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(token) = bearer {
-        let mut value = HeaderValue::from_str(&format!("Bearer {token}"))
+        let text = zeroize::Zeroizing::new(format!("Bearer {token}"));
+        let mut value = HeaderValue::from_str(&text)
             .map_err(|_| Error::InvalidArgument(super::BAD_TOKEN.into()))?;
         value.set_sensitive(true);
         request = request.header(AUTHORIZATION, value);
@@ -192,10 +195,20 @@ async fn send(
     if let Some(timeout) = timeout {
         request = request.timeout(timeout);
     }
-    let response = request.send().await.map_err(|e| classify(&e, Phase::Send, https))?;
+    let mut response = request.send().await.map_err(|e| classify(&e, Phase::Send, https))?;
     let status = response.status().as_u16();
-    let raw = response.bytes().await.map_err(|e| classify(&e, Phase::Body, https))?;
-    Response::decode(status, raw.to_vec())
+    if response.content_length().is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(Error::Transport(http1::too_large()));
+    }
+    // Wiped if the body fails half-way (it may carry tokens).
+    let mut raw = zeroize::Zeroizing::new(Vec::new());
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, Phase::Body, https))? {
+        if raw.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(Error::Transport(http1::too_large()));
+        }
+        extend_wiping(&mut raw, &chunk);
+    }
+    Response::decode(status, std::mem::take(&mut *raw))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -210,8 +223,11 @@ enum Phase {
 /// failure and its root cause, never a body.
 fn classify(e: &reqwest::Error, phase: Phase, https: bool) -> Error {
     let cause = root_cause(e);
+    if e.is_timeout() && e.is_connect() {
+        return super::failure::timed_out(super::failure::Phase::Connect);
+    }
     if e.is_timeout() {
-        let during = if e.is_connect() { "while connecting" } else if phase == Phase::Body {
+        let during = if phase == Phase::Body {
             "while reading the response body"
         } else {
             "while waiting for the response"

@@ -6,8 +6,11 @@
  */
 #include <dfx.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -193,6 +196,26 @@ static void test_connect_and_tls(void) {
     CHECK_STATUS(dfx_auth_request_login_code(tls, "+1", "dfxdemo", &r), DFX_ERR_TLS);
     CHECK(r == NULL);
     dfx_client_free(tls);
+
+    /* A server that takes connections (the kernel does, into the listen
+     * queue) and never answers the TLS hello: a renew times out while
+     * connecting, sends nothing, and says so with DFX_ERR_TIMEOUT, not
+     * DFX_ERR_OUTCOME_UNKNOWN. */
+    int silent = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {0};
+    socklen_t len = sizeof addr;
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(silent >= 0 && bind(silent, (struct sockaddr *)&addr, sizeof addr) == 0 && listen(silent, 8) == 0);
+    CHECK(getsockname(silent, (struct sockaddr *)&addr, &len) == 0);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d", ntohs(addr.sin_port));
+    DfxClient *stalled = client_for(url);
+    CHECK_STATUS(dfx_client_set_timeout_ms(stalled, 300), DFX_OK);
+    CHECK_STATUS(dfx_auth_renew(stalled, "t", "r", &r), DFX_ERR_TIMEOUT);
+    CHECK(r == NULL);
+    CHECK(strstr(dfx_last_error_message(), "nothing was sent") != NULL);
+    dfx_client_free(stalled);
+    close(silent);
 }
 
 /* After fork() the child makes its own client and calls work there. */
