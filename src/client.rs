@@ -81,7 +81,8 @@ impl Client {
     }
 
     /// Set the whole-request timeout (connect, send, and read the whole
-    /// answer); `None` for no timeout. Applies to calls started afterwards.
+    /// answer); `None` (or zero) for no timeout. Kept in whole milliseconds,
+    /// rounded up. Applies to calls started afterwards.
     pub fn set_timeout(&self, timeout: Option<Duration>) {
         self.inner.transport.set_timeout(timeout);
     }

@@ -136,7 +136,7 @@ impl Transport {
             },
             endpoint: Arc::new(endpoint::Endpoint::new(&base, tls)),
             pool: Arc::default(),
-            timeout_ms: AtomicU64::new(timeout.map_or(0, |d| d.as_millis() as u64)),
+            timeout_ms: AtomicU64::new(timeout_ms(timeout)),
         })
     }
 
@@ -145,8 +145,7 @@ impl Transport {
     }
 
     pub(crate) fn set_timeout(&self, timeout: Option<Duration>) {
-        let ms = timeout.map_or(0, |d| d.as_millis().min(u64::MAX as u128) as u64);
-        self.timeout_ms.store(ms, Ordering::Relaxed);
+        self.timeout_ms.store(timeout_ms(timeout), Ordering::Relaxed);
     }
 
     pub(crate) fn timeout(&self) -> Option<Duration> {
@@ -189,8 +188,29 @@ impl Transport {
             endpoint: &self.endpoint,
             transport: self.id,
             alive: &self.alive,
-            deadline: timeout.map(|t| Instant::now() + t),
+            // A timeout too long to be a point in time is no deadline.
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
         };
         call.send(request)
     }
+}
+
+/// A timeout as stored: whole milliseconds, rounded up (a sub-millisecond
+/// timeout must not become 0, which means none); 0 for none.
+fn timeout_ms(timeout: Option<Duration>) -> u64 {
+    match timeout {
+        None => 0,
+        Some(d) => u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX),
+    }
+}
+
+#[cfg(test)]
+#[test]
+fn timeouts_round_up_to_whole_milliseconds() {
+    assert_eq!(timeout_ms(None), 0);
+    assert_eq!(timeout_ms(Some(Duration::ZERO)), 0, "zero: none");
+    assert_eq!(timeout_ms(Some(Duration::from_micros(1))), 1, "never rounded to none");
+    assert_eq!(timeout_ms(Some(Duration::from_micros(1500))), 2);
+    assert_eq!(timeout_ms(Some(Duration::from_millis(300))), 300);
+    assert_eq!(timeout_ms(Some(Duration::MAX)), u64::MAX);
 }

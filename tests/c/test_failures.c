@@ -170,6 +170,11 @@ static void test_transport_failures(DfxClient *client) {
     CHECK_STATUS(dfx_auth_renew(client, token, refresh, &r), DFX_ERR_OUTCOME_UNKNOWN);
     CHECK(r == NULL);
     CHECK(strstr(dfx_last_error_message(), "timed out") != NULL);
+    /* The longest timeout there is: no deadline, not an overflow. */
+    CHECK_STATUS(dfx_client_set_timeout_ms(client, UINT64_MAX), DFX_OK);
+    CHECK_STATUS(dfx_auth_request_login_code(client, "+1", "dfxdemo", &r), DFX_OK);
+    dfx_response_free(r);
+    r = NULL;
     CHECK_STATUS(dfx_client_set_timeout_ms(client, 10000), DFX_OK);
 
     sandbox_pair(token, refresh);
