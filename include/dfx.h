@@ -268,7 +268,7 @@ typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *resp
 #define DFX_ERR_WOULD_DEADLOCK 15
 
 /**
- * Any other transport failure.
+ * Any other transport failure: a malformed answer, or one whose body is larger than 64 MiB.
  */
 #define DFX_ERR_TRANSPORT 16
 

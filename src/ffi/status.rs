@@ -51,7 +51,7 @@ pub const DFX_ERR_OUTCOME_UNKNOWN: DfxStatus = 13;
 pub const DFX_ERR_CANCELLED: DfxStatus = 14;
 /// A blocking call was made from a thread that drives an async runtime (a dfx callback or an internal thread); it would have deadlocked.
 pub const DFX_ERR_WOULD_DEADLOCK: DfxStatus = 15;
-/// Any other transport failure.
+/// Any other transport failure: a malformed answer, or one whose body is larger than 64 MiB.
 pub const DFX_ERR_TRANSPORT: DfxStatus = 16;
 /// A bug in dfx, such as a caught panic. The client is still usable.
 pub const DFX_ERR_INTERNAL: DfxStatus = 17;
