@@ -292,8 +292,9 @@ extern "C" {
  *
  * Proxies: when the environment names one for the URL's scheme
  * (HTTPS_PROXY / https_proxy, HTTP_PROXY / http_proxy, ALL_PROXY /
- * all_proxy; NO_PROXY honoured) at the time the client is created, all
- * its calls go through it. A library built without the `proxy` feature
+ * all_proxy; NO_PROXY honoured; HTTP_PROXY ignored in a CGI program) at
+ * the time the client is created, all its calls go through it, from any
+ * thread, whatever the environment says later. A library built without the `proxy` feature
  * (the size-tuned build) ignores these variables.
  *
  * On DFX_OK, `*out_client` is a new client owned by the caller; free it
@@ -301,7 +302,8 @@ extern "C" {
  *
  * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`out_client` NULL);
  * DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_URL (malformed, empty, query,
- * fragment, user info, plain http off loopback); DFX_ERR_INTERNAL.
+ * fragment, user info, plain http off loopback; or the proxy the
+ * environment names is not a URL); DFX_ERR_INTERNAL.
  * Thread safety: safe from any thread. Since 0.1.0.
  */
 DFX_API DfxStatus dfx_client_new(const char *base_url, DfxClient **out_client);

@@ -15,11 +15,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 
 use once_cell::sync::OnceCell;
 use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::task::JoinHandle;
 
 use crate::error::Error;
 
@@ -62,7 +65,10 @@ fn build() -> Result<&'static Runtime, Error> {
     let runtime = Builder::new_multi_thread()
         .worker_threads(WORKER_THREADS)
         .thread_name("dfx-worker")
-        .on_thread_start(|| DFX_WORKER.with(|w| w.set(true)))
+        .on_thread_start(|| {
+            DFX_WORKER.with(|w| w.set(true));
+            crate::transport::sigpipe::block_in_this_thread();
+        })
         .enable_io()
         .enable_time()
         .build()
@@ -109,6 +115,37 @@ thread_local! {
 /// `_async` calls' pooled sockets are registered).
 pub(crate) fn on_dfx_worker() -> bool {
     DFX_WORKER.with(Cell::get)
+}
+
+/// Run `work` on dfx's runtime and await it from anywhere (a caller's own
+/// runtime included): sockets and their pools then only ever belong to
+/// dfx's runtime, which outlives every caller's. Dropping the returned
+/// future aborts the task.
+pub(crate) async fn on_dfx_runtime<T, F>(work: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: Future<Output = Result<T, Error>> + Send + 'static,
+{
+    AbortOnDrop(get()?.spawn(work)).await
+}
+
+/// A task's handle that aborts the task when dropped.
+struct AbortOnDrop<T>(JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl<T> Future for AbortOnDrop<Result<T, Error>> {
+    type Output = Result<T, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|joined| joined.unwrap_or_else(|e| Err(Error::Internal(format!("the request task failed: {e}")))))
+    }
 }
 
 /// Whether the calling thread is inside a blocking dfx call (so its

@@ -86,3 +86,63 @@ fn a_host_no_proxy_names_is_not_proxied() {
     let r = dfx::blocking(client.general().status()).unwrap();
     assert_eq!(r.status(), 200);
 }
+
+/// A proxy that reads a request's head, then half-closes (FIN) and closes
+/// with the body unread (RST): the client's socket is in CLOSE_WAIT when
+/// the reset comes, so its next write fails with EPIPE, which raises
+/// SIGPIPE unless the write was made with MSG_NOSIGNAL.
+fn closing_proxy() -> std::net::SocketAddr {
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = proxy.local_addr().unwrap();
+    thread::spawn(move || {
+        for conn in proxy.incoming() {
+            let Ok(mut conn) = conn else { return };
+            thread::spawn(move || {
+                let mut data = Vec::new();
+                let mut byte = [0u8; 1];
+                while !data.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                    data.push(byte[0]);
+                }
+                let _ = conn.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_proxy_that_hangs_up_mid_request_does_not_raise_sigpipe() {
+    // A C host's default: SIGPIPE kills the process (Rust binaries ignore
+    // it, so put the default back for this test binary).
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    let _env = ENV.lock().unwrap();
+    std::env::set_var("HTTP_PROXY", format!("http://{}", closing_proxy()));
+    std::env::remove_var("NO_PROXY");
+    std::env::remove_var("no_proxy");
+    let client = dfx::Client::new(Some("http://127.0.0.1:9")).unwrap();
+    // Read when the client was made: every thread's calls still use it.
+    std::env::remove_var("HTTP_PROXY");
+    // A body of 8 MiB: many writes, so some come after the reset.
+    let email = "a".repeat(8 << 20);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // Which comes first to the client, the end of the stream or the failed
+    // write, is a race: a few rounds make the write near certain.
+    for _ in 0..3 {
+        let e = dfx::blocking(client.auths().request_reset_password_link(&email, "dfxdemo")).unwrap_err();
+        assert!(matches!(e, dfx::Error::ConnectionLost(_) | dfx::Error::Transport(_)), "blocking: {e:?}");
+        let e = rt.block_on(client.auths().request_reset_password_link(&email, "dfxdemo")).unwrap_err();
+        assert!(matches!(e, dfx::Error::ConnectionLost(_) | dfx::Error::Transport(_)), "async: {e:?}");
+    }
+}
+
+#[test]
+fn a_malformed_proxy_url_is_refused_without_showing_it() {
+    let _env = ENV.lock().unwrap();
+    std::env::set_var("HTTP_PROXY", "http://user:s3cret@[::1");
+    std::env::remove_var("NO_PROXY");
+    std::env::remove_var("no_proxy");
+    let e = dfx::Client::new(Some("http://127.0.0.1:9")).err().expect("refused");
+    std::env::remove_var("HTTP_PROXY");
+    assert!(matches!(&e, dfx::Error::InvalidUrl(m) if m.contains("proxy")), "{e:?}");
+    assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
+}

@@ -22,6 +22,7 @@ mod nonblocking;
 #[cfg(feature = "proxy")]
 mod proxied;
 mod redirect;
+pub(crate) mod sigpipe;
 #[cfg(test)]
 mod tls_tests;
 
@@ -131,8 +132,8 @@ impl Transport {
             alive: Arc::new(()),
             #[cfg(feature = "proxy")]
             proxied: match proxied::configured(&base) {
-                true => Some(proxied::Proxied::new(&base, &tls)?),
-                false => None,
+                Some(proxy) => Some(proxied::Proxied::new(&base, &tls, proxy)?),
+                None => None,
             },
             endpoint: Arc::new(endpoint::Endpoint::new(&base, tls)),
             pool: Arc::default(),

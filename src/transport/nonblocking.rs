@@ -12,7 +12,6 @@
 //! runtime and awaits it there — else a pooled socket could outlive the
 //! runtime it belongs to — and dropping that call aborts the exchange.
 
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +20,6 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf as TokioReadBuf};
 use tokio::net::TcpStream;
-use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use super::buffer::ReadBuf;
@@ -159,31 +157,12 @@ pub(crate) async fn send(
     let (method, path) = (request.method, request.path.to_owned());
     let bearer = request.bearer.map(|b| Zeroizing::new(b.to_owned()));
     let body = request.body.map(|b| Zeroizing::new(b.to_vec()));
-    let task = crate::runtime::get()?.spawn(async move {
+    crate::runtime::on_dfx_runtime(async move {
         let bearer = bearer.as_deref().map(String::as_str);
         let request = Request { method, path: &path, bearer, body: body.as_deref().map(Vec::as_slice) };
         send_here(&ep, &pool, request, timeout).await
-    });
-    AbortOnDrop(task).await
-}
-
-/// A task's handle that aborts the task when dropped.
-struct AbortOnDrop<T>(JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-impl Future for AbortOnDrop<Result<Response, Error>> {
-    type Output = Result<Response, Error>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0)
-            .poll(cx)
-            .map(|joined| joined.unwrap_or_else(|e| Err(Error::Internal(format!("the request task failed: {e}")))))
-    }
+    })
+    .await
 }
 
 /// [`send`] on the current (dfx) runtime.

@@ -1,12 +1,14 @@
 //! Calls through a proxy (feature `proxy`, on by default): when the
-//! environment names one (`HTTPS_PROXY`, `ALL_PROXY`, …) every call of the
-//! client goes through reqwest, which honours those variables (and
-//! `NO_PROXY`), tunnels https with CONNECT and authenticates to the proxy.
-//! Its failures are sorted into the same [`Error`]s as the direct paths'.
+//! environment names one (`HTTPS_PROXY`, `ALL_PROXY`, …) as a client is
+//! made, every call of the client goes through reqwest, which tunnels https
+//! with CONNECT, authenticates to the proxy and applies `NO_PROXY`. Its
+//! failures are sorted into the same [`Error`]s as the direct paths'.
 //!
-//! `_async` calls share one reqwest pool driven by the internal runtime;
-//! blocking calls use a pool per calling thread, driven by that thread's
-//! own runtime during the call (`runtime::block_on`).
+//! `_async` calls share one reqwest pool on dfx's runtime (calls awaited on
+//! another runtime are handed to it); blocking calls use a pool per calling
+//! thread, driven by that thread's own runtime during the call
+//! (`runtime::block_on`). hyper writes with `writev`, which can raise
+//! SIGPIPE: see `sigpipe.rs`.
 
 use std::cell::RefCell;
 use std::error::Error as StdError;
@@ -17,6 +19,7 @@ use std::time::Duration;
 
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use url::Url;
+use zeroize::Zeroizing;
 
 use super::buffer::extend_wiping;
 use super::http1::{self, MAX_BODY_BYTES};
@@ -25,24 +28,35 @@ use crate::error::Error;
 use crate::response::Response;
 use crate::secret::WipedBytes;
 
-/// Whether the environment names a proxy reqwest would use for `base`
-/// (it reads these variables when a client is built). A host that NO_PROXY
-/// plainly exempts (`*`, the host, or a domain it is in) is not proxied;
-/// for the finer rules (CIDR blocks, …) the call goes to reqwest, which
-/// applies them all.
-pub(super) fn configured(base: &Url) -> bool {
+/// The proxy the environment names for a client, read once when the
+/// client is made: every pool of the client (the shared one and each
+/// thread's) is built from it, whenever it is built.
+pub(super) struct ProxyConfig {
+    /// The proxy's URL; may carry credentials (wiped, never shown).
+    url: Zeroizing<String>,
+    /// NO_PROXY as it was, for the rules `exempt` leaves to reqwest.
+    no_proxy: String,
+}
+
+/// The proxy the environment names for `base`, as reqwest reads these
+/// variables: the scheme's own (`HTTPS_PROXY` / `HTTP_PROXY`, upper case
+/// first; `HTTP_PROXY` ignored under CGI, where `REQUEST_METHOD` is set and
+/// a request header could have set it), else `ALL_PROXY`. `None` when there
+/// is none, or NO_PROXY plainly exempts the host (`*`, the host, or a
+/// domain it is in); finer NO_PROXY rules (CIDR blocks, …) are applied by
+/// reqwest on each call.
+pub(super) fn configured(base: &Url) -> Option<ProxyConfig> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let scheme_vars: &[&str] = if base.scheme() == "https" {
-        &["HTTPS_PROXY", "https_proxy"]
-    } else {
-        &["HTTP_PROXY", "http_proxy"]
+    let cgi = std::env::var_os("REQUEST_METHOD").is_some();
+    let scheme_vars: &[&str] = match (base.scheme() == "https", cgi) {
+        (true, _) => &["HTTPS_PROXY", "https_proxy"],
+        (false, false) => &["HTTP_PROXY", "http_proxy"],
+        (false, true) => &[],
     };
-    if !scheme_vars.iter().chain(&["ALL_PROXY", "all_proxy"]).any(|v| var(v).is_some()) {
-        return false;
-    }
+    let url = scheme_vars.iter().chain(&["ALL_PROXY", "all_proxy"]).find_map(|v| var(v))?;
     let host = base.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
     let no_proxy = var("NO_PROXY").or_else(|| var("no_proxy")).unwrap_or_default();
-    !exempt(host, &no_proxy)
+    (!exempt(host, &no_proxy)).then(|| ProxyConfig { url: Zeroizing::new(url), no_proxy })
 }
 
 /// Whether a NO_PROXY list exempts `host` by name: `*`, the host itself,
@@ -86,6 +100,7 @@ pub(super) struct Proxied {
     alive: Arc<()>,
     base: Url,
     tls: Arc<rustls::ClientConfig>,
+    proxy: ProxyConfig,
 }
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -103,22 +118,19 @@ thread_local! {
 }
 
 impl Proxied {
-    pub(super) fn new(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<Proxied, Error> {
+    pub(super) fn new(base: &Url, tls: &Arc<rustls::ClientConfig>, proxy: ProxyConfig) -> Result<Proxied, Error> {
         Ok(Proxied {
-            shared: build_http(base, tls)?,
+            shared: build_http(base, tls, &proxy)?,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             alive: Arc::new(()),
             base: base.clone(),
             tls: tls.clone(),
+            proxy,
         })
     }
 
-    /// The pool for the current call: the calling thread's own during a
-    /// blocking call, else the shared one.
-    fn http(&self) -> Result<reqwest::Client, Error> {
-        if !crate::runtime::in_blocking_call() {
-            return Ok(self.shared.clone());
-        }
+    /// The calling thread's pool, for a blocking call.
+    fn thread_http(&self) -> Result<reqwest::Client, Error> {
         THREAD_POOLS.with(|pools| {
             let mut pools = pools.borrow_mut();
             if let Some(pool) = pools.iter().find(|p| p.id == self.id) {
@@ -126,7 +138,7 @@ impl Proxied {
             }
             // Forget the pools of clients that are gone.
             pools.retain(|p| p.alive.strong_count() > 0);
-            let http = build_http(&self.base, &self.tls)?;
+            let http = build_http(&self.base, &self.tls, &self.proxy)?;
             pools.push(ThreadPool { id: self.id, alive: Arc::downgrade(&self.alive), http: http.clone() });
             Ok(http)
         })
@@ -143,12 +155,32 @@ impl Proxied {
     ) -> Result<Response, Error> {
         let mut url = self.base.clone();
         url.set_path(&format!("{}/{}", self.base.path().trim_end_matches('/'), path));
-        send(self.http()?, method, url, bearer, body, timeout).await
+        if crate::runtime::in_blocking_call() {
+            // hyper writes with writev: on the caller's thread (a blocking
+            // call runs there start to end) SIGPIPE is held off meanwhile.
+            let _quiet = super::sigpipe::Suppressed::new();
+            return send(self.thread_http()?, method, url, bearer, body, timeout).await;
+        }
+        if crate::runtime::on_dfx_worker() {
+            return send(self.shared.clone(), method, url, bearer, body, timeout).await;
+        }
+        // Awaited on a runtime of the caller's: the exchange runs on dfx's,
+        // where the shared pool's connections live (and SIGPIPE is blocked).
+        let (http, bearer) = (self.shared.clone(), bearer.map(|b| Zeroizing::new(b.to_owned())));
+        crate::runtime::on_dfx_runtime(async move {
+            send(http, method, url, bearer.as_deref().map(String::as_str), body, timeout).await
+        })
+        .await
     }
 }
 
-/// A reqwest client for `base`: its redirect policy is [`redirect::allow`].
-fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<reqwest::Client, Error> {
+/// A reqwest client for `base` through `proxy`: its redirect policy is
+/// [`redirect::allow`]; the environment is not read again.
+fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>, proxy: &ProxyConfig) -> Result<reqwest::Client, Error> {
+    // The error names neither the URL nor its credentials.
+    let through = reqwest::Proxy::all(proxy.url.as_str())
+        .map_err(|_| Error::InvalidUrl("the proxy the environment names is not a valid URL".into()))?
+        .no_proxy(reqwest::NoProxy::from_string(&proxy.no_proxy));
     let origin = base.clone();
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
         let followed = attempt.previous().len().saturating_sub(1);
@@ -161,6 +193,7 @@ fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>) -> Result<reqwest::Cl
         .use_preconfigured_tls((**tls).clone())
         .user_agent(USER_AGENT_VALUE)
         .redirect(policy)
+        .proxy(through)
         .connect_timeout(CONNECT_TIMEOUT)
         .pool_idle_timeout(POOL_IDLE_TIMEOUT)
         .tcp_nodelay(true)
@@ -183,7 +216,7 @@ async fn send(
         .map_err(|_| Error::Internal("unknown HTTP method".into()))?;
     let mut request = http.request(method, url).header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Some(token) = bearer {
-        let text = zeroize::Zeroizing::new(format!("Bearer {token}"));
+        let text = Zeroizing::new(format!("Bearer {token}"));
         let mut value = HeaderValue::from_str(&text)
             .map_err(|_| Error::InvalidArgument(super::BAD_TOKEN.into()))?;
         value.set_sensitive(true);
@@ -201,7 +234,7 @@ async fn send(
         return Err(Error::Transport(http1::too_large()));
     }
     // Wiped if the body fails half-way (it may carry tokens).
-    let mut raw = zeroize::Zeroizing::new(Vec::new());
+    let mut raw = Zeroizing::new(Vec::new());
     while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, Phase::Body, https))? {
         if raw.len() + chunk.len() > MAX_BODY_BYTES {
             return Err(Error::Transport(http1::too_large()));
