@@ -121,6 +121,8 @@ typedef int32_t DfxTokenKind;
  * The callback is called exactly once per accepted request, on one of dfx's internal
  * threads, never from inside the `_async` call itself; callbacks of
  * different requests may run at the same time on different threads.
+ * SIGPIPE is blocked on those threads (a write to a closed pipe or socket
+ * there fails with EPIPE instead of raising it).
  * `status` and `response` are what the blocking form would have returned:
  * `response` is non-NULL for DFX_OK and DFX_ERR_API, NULL otherwise, and
  * the callback owns it (free it with dfx_response_free(), now or later,
