@@ -221,7 +221,7 @@ typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *resp
 #define DFX_ERR_CONNECT 6
 
 /**
- * The call did not complete within the client's timeout (see dfx_client_set_timeout_ms()), or no connection was established within the 10 s connect limit. A renew that timed out while connecting sent nothing: its pair is still good.
+ * The call did not complete within the client's timeout (see dfx_client_set_timeout_ms()), or no connection was established within the 10 s connect limit. A renew that timed out while connecting was not processed by the server (nothing was sent, or only a redirect came back): its pair is still good.
  */
 #define DFX_ERR_TIMEOUT 7
 
@@ -296,7 +296,10 @@ extern "C" {
  * (HTTPS_PROXY / https_proxy, HTTP_PROXY / http_proxy, ALL_PROXY /
  * all_proxy; NO_PROXY honoured; HTTP_PROXY ignored in a CGI program) at
  * the time the client is created, all its calls go through it, from any
- * thread, whatever the environment says later. A library built without the `proxy` feature
+ * thread, whatever the environment says later. Through a proxy, a renew
+ * whose timeout runs out while still connecting is reported as
+ * DFX_ERR_OUTCOME_UNKNOWN, not DFX_ERR_TIMEOUT (only the 10 s connect
+ * limit is told apart there): the safe side. A library built without the `proxy` feature
  * (the size-tuned build) ignores these variables.
  *
  * On DFX_OK, `*out_client` is a new client owned by the caller; free it

@@ -191,6 +191,9 @@ pub(crate) fn block_on<F: Future>(fut: F) -> Result<F::Output, Error> {
         *local = Some((generation, rt.clone()));
         Ok(rt)
     })?;
+    // hyper's connections (proxied calls) may write on this thread while
+    // its runtime runs, whatever the call: no SIGPIPE meanwhile.
+    let _quiet = crate::transport::sigpipe::Suppressed::for_blocking_call();
     IN_BLOCKING.with(|b| b.set(true));
     let _guard = BlockingGuard;
     Ok(rt.block_on(fut))

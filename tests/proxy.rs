@@ -146,3 +146,46 @@ fn a_malformed_proxy_url_is_refused_without_showing_it() {
     assert!(matches!(&e, dfx::Error::InvalidUrl(m) if m.contains("proxy")), "{e:?}");
     assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
 }
+
+#[test]
+fn a_proxied_write_still_going_after_its_call_returned_does_not_raise_sigpipe() {
+    // SAFETY: the default action, as in a C host (see above).
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    // A proxy that answers before reading the body, then hangs up: the call
+    // returns its 400 while hyper, on this thread's runtime, is still
+    // writing the body, and goes on when the thread's next blocking call
+    // runs that runtime.
+    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = proxy.local_addr().unwrap();
+    thread::spawn(move || {
+        for conn in proxy.incoming() {
+            let Ok(mut conn) = conn else { return };
+            thread::spawn(move || {
+                let mut data = Vec::new();
+                let mut byte = [0u8; 1];
+                while !data.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                    data.push(byte[0]);
+                }
+                let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+                thread::sleep(std::time::Duration::from_millis(150));
+                let _ = conn.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    let _env = ENV.lock().unwrap();
+    std::env::set_var("HTTP_PROXY", format!("http://{addr}"));
+    std::env::remove_var("NO_PROXY");
+    std::env::remove_var("no_proxy");
+    let client = dfx::Client::new(Some("http://127.0.0.1:9")).unwrap();
+    std::env::remove_var("HTTP_PROXY");
+    let email = "a".repeat(16 << 20);
+    let e = dfx::blocking(client.auths().request_reset_password_link(&email, "dfxdemo")).unwrap_err();
+    assert!(matches!(&e, dfx::Error::Api(r) if r.status() == 400), "{e:?}");
+    // Any later blocking call on this thread runs hyper's task; here one
+    // that waits long enough for the reset to come.
+    dfx::blocking(async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        Ok::<(), dfx::Error>(())
+    })
+    .unwrap();
+}

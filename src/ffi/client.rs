@@ -37,7 +37,10 @@ pub struct DfxClient {
 /// (HTTPS_PROXY / https_proxy, HTTP_PROXY / http_proxy, ALL_PROXY /
 /// all_proxy; NO_PROXY honoured; HTTP_PROXY ignored in a CGI program) at
 /// the time the client is created, all its calls go through it, from any
-/// thread, whatever the environment says later. A library built without the `proxy` feature
+/// thread, whatever the environment says later. Through a proxy, a renew
+/// whose timeout runs out while still connecting is reported as
+/// DFX_ERR_OUTCOME_UNKNOWN, not DFX_ERR_TIMEOUT (only the 10 s connect
+/// limit is told apart there): the safe side. A library built without the `proxy` feature
 /// (the size-tuned build) ignores these variables.
 ///
 /// On DFX_OK, `*out_client` is a new client owned by the caller; free it

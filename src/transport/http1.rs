@@ -13,6 +13,9 @@ const MAX_HEADERS: usize = 64;
 /// Largest response head accepted (status line and headers).
 pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
 
+/// Longest chunk-size line accepted (size and extensions), as hyper's.
+const MAX_CHUNK_LINE: usize = 16 * 1024;
+
 /// Largest response body accepted: far above any API answer, low enough
 /// that a broken or hostile server cannot make dfx exhaust the host's
 /// memory (an allocation failure aborts the process).
@@ -203,6 +206,11 @@ impl Chunked {
                     Ok(httparse::Status::Complete((used, size))) => {
                         pos += used;
                         self.state = ChunkState::Data(size);
+                    }
+                    // A size line that never ends would hold its bytes unconsumed
+                    // (and re-parsed on every read) without bound.
+                    Ok(httparse::Status::Partial) if rest.len() > MAX_CHUNK_LINE => {
+                        return Err("chunk-size line too long in a chunked body".into())
                     }
                     Ok(httparse::Status::Partial) => return Ok((pos, false)),
                     Err(_) => return Err("invalid chunk size in a chunked body".into()),
@@ -439,6 +447,16 @@ mod tests {
         assert!(d.decode(b"zz\r\n", &mut Vec::new()).is_err());
         let mut d = Chunked::new();
         assert!(d.decode(b"2\r\nabX", &mut Vec::new()).is_err());
+        // A size line that never ends: refused once it is too long, whether
+        // it grows by extension bytes or by padding.
+        for filler in [b'a', b' '] {
+            let mut line = b"1;".to_vec();
+            line.resize(MAX_CHUNK_LINE, filler);
+            let mut d = Chunked::new();
+            assert_eq!(d.decode(&line, &mut Vec::new()), Ok((0, false)), "not yet");
+            line.push(filler);
+            assert!(d.decode(&line, &mut Vec::new()).unwrap_err().contains("too long"));
+        }
     }
     #[test]
     fn reader_in_any_pieces() {

@@ -47,13 +47,15 @@ pub(super) struct ProxyConfig {
 /// reqwest on each call.
 pub(super) fn configured(base: &Url) -> Option<ProxyConfig> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    // Of a pair, the first that is set counts, even when empty (as reqwest).
+    let first_set = |pair: [&str; 2]| pair.iter().find(|v| std::env::var_os(v).is_some()).and_then(|v| var(v));
     let cgi = std::env::var_os("REQUEST_METHOD").is_some();
-    let scheme_vars: &[&str] = match (base.scheme() == "https", cgi) {
-        (true, _) => &["HTTPS_PROXY", "https_proxy"],
-        (false, false) => &["HTTP_PROXY", "http_proxy"],
-        (false, true) => &[],
+    let own = match (base.scheme() == "https", cgi) {
+        (true, _) => first_set(["HTTPS_PROXY", "https_proxy"]),
+        (false, false) => first_set(["HTTP_PROXY", "http_proxy"]),
+        (false, true) => None,
     };
-    let url = scheme_vars.iter().chain(&["ALL_PROXY", "all_proxy"]).find_map(|v| var(v))?;
+    let url = own.or_else(|| first_set(["ALL_PROXY", "all_proxy"]))?;
     let host = base.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
     let no_proxy = var("NO_PROXY").or_else(|| var("no_proxy")).unwrap_or_default();
     (!exempt(host, &no_proxy)).then(|| ProxyConfig { url: Zeroizing::new(url), no_proxy })
@@ -61,13 +63,14 @@ pub(super) fn configured(base: &Url) -> Option<ProxyConfig> {
 
 /// Whether a NO_PROXY list exempts `host` by name: `*`, the host itself,
 /// or a domain the host is in (`example.com` and `.example.com` both
-/// exempt `api.example.com`).
+/// exempt `api.example.com`). An IP address only by itself.
 fn exempt(host: &str, no_proxy: &str) -> bool {
+    let ip = host.parse::<std::net::IpAddr>().is_ok();
     no_proxy.split(',').map(str::trim).filter(|e| !e.is_empty()).any(|entry| {
         let domain = entry.trim_start_matches('.');
         entry == "*"
             || host.eq_ignore_ascii_case(domain)
-            || (host.len() > domain.len()
+            || (!ip && host.len() > domain.len()
                 && host.as_bytes()[host.len() - domain.len() - 1] == b'.'
                 && host[host.len() - domain.len()..].eq_ignore_ascii_case(domain))
     })
@@ -88,6 +91,8 @@ mod tests {
         assert!(!exempt("example.com", "api.example.com"));
         assert!(!exempt("10.1.2.3", "10.0.0.0/8"), "CIDR blocks are left to reqwest");
         assert!(!exempt("host", ""));
+        assert!(!exempt("10.1.2.3", "2.3"), "no suffixes of addresses");
+        assert!(!exempt("10.1.2.3", ".1.2.3"));
     }
 }
 
@@ -119,6 +124,8 @@ thread_local! {
 
 impl Proxied {
     pub(super) fn new(base: &Url, tls: &Arc<rustls::ClientConfig>, proxy: ProxyConfig) -> Result<Proxied, Error> {
+        // hyper will write with writev on callers' threads.
+        super::sigpipe::note_foreign_writers();
         Ok(Proxied {
             shared: build_http(base, tls, &proxy)?,
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
@@ -156,9 +163,6 @@ impl Proxied {
         let mut url = self.base.clone();
         url.set_path(&format!("{}/{}", self.base.path().trim_end_matches('/'), path));
         if crate::runtime::in_blocking_call() {
-            // hyper writes with writev: on the caller's thread (a blocking
-            // call runs there start to end) SIGPIPE is held off meanwhile.
-            let _quiet = super::sigpipe::Suppressed::new();
             return send(self.thread_http()?, method, url, bearer, body, timeout).await;
         }
         if crate::runtime::on_dfx_worker() {

@@ -218,7 +218,7 @@ static void test_connect_and_tls(void) {
     CHECK_STATUS(dfx_client_set_timeout_ms(stalled, 300), DFX_OK);
     CHECK_STATUS(dfx_auth_renew(stalled, "t", "r", &r), DFX_ERR_TIMEOUT);
     CHECK(r == NULL);
-    CHECK(strstr(dfx_last_error_message(), "nothing was sent") != NULL);
+    CHECK(strstr(dfx_last_error_message(), "the request was not sent") != NULL);
     dfx_client_free(stalled);
     close(silent);
 }
