@@ -28,9 +28,9 @@ pub enum Error {
     /// request was (or may have been) sent.
     Timeout(String),
     /// No connection (or TLS session) was established within the connect
-    /// limit or the configured timeout. The request was not sent (at most an
-    /// earlier hop of it, which the server answered with a redirect). Reported to C as
-    /// `DFX_ERR_TIMEOUT`, like [`Error::Timeout`].
+    /// limit or the configured timeout. The request was not sent (at most
+    /// an earlier hop of it, which the server answered with a redirect).
+    /// Reported to C as `DFX_ERR_TIMEOUT`, like [`Error::Timeout`].
     ConnectTimeout(String),
     /// The TLS handshake failed (certificate, protocol, or not a TLS server).
     Tls(String),

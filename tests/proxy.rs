@@ -5,7 +5,7 @@
 #![cfg(feature = "proxy")]
 
 use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
@@ -16,43 +16,76 @@ const HUGE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 68157440\r\n\r\n";
 /// The tests change the process's environment: one at a time.
 static ENV: Mutex<()> = Mutex::new(());
 
+/// A client for `base` made while the environment names `proxy` (and
+/// `no_proxy`); the variables are cleared again once it is made, as a
+/// client reads them only then. Call with `ENV` held.
+fn client_through(proxy: &str, no_proxy: Option<&str>, base: &str) -> Result<dfx::Client, dfx::Error> {
+    std::env::set_var("HTTP_PROXY", proxy);
+    std::env::remove_var("no_proxy");
+    match no_proxy {
+        Some(list) => std::env::set_var("NO_PROXY", list),
+        None => std::env::remove_var("NO_PROXY"),
+    }
+    let client = dfx::Client::new(Some(base));
+    std::env::remove_var("HTTP_PROXY");
+    std::env::remove_var("NO_PROXY");
+    client
+}
+
+/// A server on loopback running `serve` for each connection, on a thread
+/// of its own.
+fn server(serve: impl Fn(TcpStream) + Clone + Send + 'static) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { return };
+            let serve = serve.clone();
+            thread::spawn(move || serve(conn));
+        }
+    });
+    addr
+}
+
+/// Read one request head (a byte at a time: nothing past it is taken);
+/// `None` when the connection ends first.
+fn read_head(conn: &mut TcpStream) -> Option<String> {
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    while !data.ends_with(b"\r\n\r\n") {
+        if conn.read(&mut byte).unwrap_or(0) == 0 {
+            return None;
+        }
+        data.push(byte[0]);
+    }
+    Some(String::from_utf8_lossy(&data).into_owned())
+}
+
+/// Make SIGPIPE end the process, as it does in a C host (Rust binaries
+/// ignore it): a test that raises it dies.
+fn sigpipe_kills() {
+    // SAFETY: setting a signal's disposition to its default.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+}
+
 #[test]
 fn calls_go_through_the_proxy_the_environment_names() {
     let _env = ENV.lock().unwrap();
-    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
-    let proxy_addr = proxy.local_addr().unwrap();
     let lines: Arc<Mutex<Vec<String>>> = Arc::default();
     let seen = lines.clone();
-    thread::spawn(move || {
-        for conn in proxy.incoming() {
-            let Ok(mut conn) = conn else { return };
-            let seen = seen.clone();
-            thread::spawn(move || {
-                let mut data = Vec::new();
-                let mut byte = [0u8; 1];
-                loop {
-                    if conn.read(&mut byte).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    data.push(byte[0]);
-                    if data.ends_with(b"\r\n\r\n") {
-                        let head = String::from_utf8_lossy(&data).to_string();
-                        seen.lock().unwrap().push(head.lines().next().unwrap_or_default().to_owned());
-                        data.clear();
-                        // The third answer announces a body over the 64 MiB limit.
-                        let n = seen.lock().unwrap().len();
-                        let answer = if n == 3 { HUGE } else { OK_JSON };
-                        conn.write_all(answer).unwrap();
-                    }
-                }
-            });
+    let proxy = server(move |mut conn| {
+        while let Some(head) = read_head(&mut conn) {
+            let n = {
+                let mut seen = seen.lock().unwrap();
+                seen.push(head.lines().next().unwrap_or_default().to_owned());
+                seen.len()
+            };
+            // The third answer announces a body over the 64 MiB limit.
+            conn.write_all(if n == 3 { HUGE } else { OK_JSON }).unwrap();
         }
     });
     // The API's (unreachable) address; only the proxy answers.
-    std::env::set_var("HTTP_PROXY", format!("http://{proxy_addr}"));
-    std::env::remove_var("NO_PROXY");
-    std::env::remove_var("no_proxy");
-    let client = dfx::Client::new(Some("http://127.0.0.1:9")).unwrap();
+    let client = client_through(&format!("http://{proxy}"), None, "http://127.0.0.1:9").unwrap();
     let r = dfx::blocking(client.general().status()).unwrap();
     assert_eq!(r.body(), r#"{"Status":"OK"}"#);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -66,62 +99,31 @@ fn calls_go_through_the_proxy_the_environment_names() {
 #[test]
 fn a_host_no_proxy_names_is_not_proxied() {
     // The API itself: it must get the request directly (origin form).
-    let origin = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = origin.local_addr().unwrap();
-    thread::spawn(move || {
-        let (mut conn, _) = origin.accept().unwrap();
-        let mut data = Vec::new();
-        let mut byte = [0u8; 1];
-        while !data.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
-            data.push(byte[0]);
-        }
-        assert!(data.starts_with(b"GET /status HTTP/1.1"), "origin-form: not through a proxy");
+    let origin = server(|mut conn| {
+        let head = read_head(&mut conn).unwrap_or_default();
+        assert!(head.starts_with("GET /status HTTP/1.1"), "origin-form: not through a proxy");
         conn.write_all(OK_JSON).unwrap();
     });
     let _env = ENV.lock().unwrap();
-    std::env::set_var("HTTP_PROXY", "http://127.0.0.1:9");
-    std::env::set_var("NO_PROXY", "localhost,127.0.0.1");
-    let client = dfx::Client::new(Some(&format!("http://{addr}"))).unwrap();
-    std::env::remove_var("NO_PROXY");
+    let client = client_through("http://127.0.0.1:9", Some("localhost,127.0.0.1"), &format!("http://{origin}")).unwrap();
     let r = dfx::blocking(client.general().status()).unwrap();
     assert_eq!(r.status(), 200);
 }
 
-/// A proxy that reads a request's head, then half-closes (FIN) and closes
-/// with the body unread (RST): the client's socket is in CLOSE_WAIT when
-/// the reset comes, so its next write fails with EPIPE, which raises
-/// SIGPIPE unless the write was made with MSG_NOSIGNAL.
-fn closing_proxy() -> std::net::SocketAddr {
-    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = proxy.local_addr().unwrap();
-    thread::spawn(move || {
-        for conn in proxy.incoming() {
-            let Ok(mut conn) = conn else { return };
-            thread::spawn(move || {
-                let mut data = Vec::new();
-                let mut byte = [0u8; 1];
-                while !data.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
-                    data.push(byte[0]);
-                }
-                let _ = conn.shutdown(std::net::Shutdown::Write);
-            });
-        }
-    });
-    addr
-}
-
 #[test]
 fn a_proxy_that_hangs_up_mid_request_does_not_raise_sigpipe() {
-    // A C host's default: SIGPIPE kills the process (Rust binaries ignore
-    // it, so put the default back for this test binary).
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    sigpipe_kills();
+    // A proxy that reads a request's head, then half-closes (FIN) and closes
+    // with the body unread (RST): the client's socket is in CLOSE_WAIT when
+    // the reset comes, so its next write fails with EPIPE, which raises
+    // SIGPIPE unless the write was made with MSG_NOSIGNAL.
+    let proxy = server(|mut conn| {
+        read_head(&mut conn);
+        let _ = conn.shutdown(std::net::Shutdown::Write);
+    });
     let _env = ENV.lock().unwrap();
-    std::env::set_var("HTTP_PROXY", format!("http://{}", closing_proxy()));
-    std::env::remove_var("NO_PROXY");
-    std::env::remove_var("no_proxy");
-    let client = dfx::Client::new(Some("http://127.0.0.1:9")).unwrap();
     // Read when the client was made: every thread's calls still use it.
-    std::env::remove_var("HTTP_PROXY");
+    let client = client_through(&format!("http://{proxy}"), None, "http://127.0.0.1:9").unwrap();
     // A body of 8 MiB: many writes, so some come after the reset.
     let email = "a".repeat(8 << 20);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -138,46 +140,26 @@ fn a_proxy_that_hangs_up_mid_request_does_not_raise_sigpipe() {
 #[test]
 fn a_malformed_proxy_url_is_refused_without_showing_it() {
     let _env = ENV.lock().unwrap();
-    std::env::set_var("HTTP_PROXY", "http://user:s3cret@[::1");
-    std::env::remove_var("NO_PROXY");
-    std::env::remove_var("no_proxy");
-    let e = dfx::Client::new(Some("http://127.0.0.1:9")).err().expect("refused");
-    std::env::remove_var("HTTP_PROXY");
+    let e = client_through("http://user:s3cret@[::1", None, "http://127.0.0.1:9").expect_err("refused");
     assert!(matches!(&e, dfx::Error::InvalidUrl(m) if m.contains("proxy")), "{e:?}");
     assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
 }
 
 #[test]
 fn a_proxied_write_still_going_after_its_call_returned_does_not_raise_sigpipe() {
-    // SAFETY: the default action, as in a C host (see above).
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    sigpipe_kills();
     // A proxy that answers before reading the body, then hangs up: the call
     // returns its 400 while hyper, on this thread's runtime, is still
     // writing the body, and goes on when the thread's next blocking call
     // runs that runtime.
-    let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = proxy.local_addr().unwrap();
-    thread::spawn(move || {
-        for conn in proxy.incoming() {
-            let Ok(mut conn) = conn else { return };
-            thread::spawn(move || {
-                let mut data = Vec::new();
-                let mut byte = [0u8; 1];
-                while !data.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
-                    data.push(byte[0]);
-                }
-                let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
-                thread::sleep(std::time::Duration::from_millis(150));
-                let _ = conn.shutdown(std::net::Shutdown::Write);
-            });
-        }
+    let proxy = server(|mut conn| {
+        read_head(&mut conn);
+        let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+        thread::sleep(std::time::Duration::from_millis(150));
+        let _ = conn.shutdown(std::net::Shutdown::Write);
     });
     let _env = ENV.lock().unwrap();
-    std::env::set_var("HTTP_PROXY", format!("http://{addr}"));
-    std::env::remove_var("NO_PROXY");
-    std::env::remove_var("no_proxy");
-    let client = dfx::Client::new(Some("http://127.0.0.1:9")).unwrap();
-    std::env::remove_var("HTTP_PROXY");
+    let client = client_through(&format!("http://{proxy}"), None, "http://127.0.0.1:9").unwrap();
     let email = "a".repeat(16 << 20);
     let e = dfx::blocking(client.auths().request_reset_password_link(&email, "dfxdemo")).unwrap_err();
     assert!(matches!(&e, dfx::Error::Api(r) if r.status() == 400), "{e:?}");

@@ -40,8 +40,8 @@ pub struct DfxClient {
 /// thread, whatever the environment says later. Through a proxy, a renew
 /// whose timeout runs out while still connecting is reported as
 /// DFX_ERR_OUTCOME_UNKNOWN, not DFX_ERR_TIMEOUT (only the 10 s connect
-/// limit is told apart there): the safe side. A library built without the `proxy` feature
-/// (the size-tuned build) ignores these variables.
+/// limit is told apart there): the safe side. A library built without the
+/// `proxy` feature (the size-tuned build) ignores these variables.
 ///
 /// On DFX_OK, `*out_client` is a new client owned by the caller; free it
 /// with dfx_client_free(). On any other status `*out_client` is set to NULL.

@@ -31,11 +31,9 @@ impl ReadBuf {
     /// [`ReadBuf::filled`].
     pub(crate) fn spare(&mut self) -> &mut [u8] {
         if self.filled == self.bytes.len() {
-            // Grown by hand: a reallocation would free an unwiped copy.
-            let mut grown = vec![0; self.bytes.len().max(READ_CHUNK) * 2];
-            grown[..self.filled].copy_from_slice(&self.bytes[..self.filled]);
-            std::mem::swap(&mut self.bytes, &mut grown);
-            grown.zeroize();
+            let len = self.bytes.len().max(READ_CHUNK) * 2;
+            move_wiping(&mut self.bytes, len);
+            self.bytes.resize(len, 0);
         }
         &mut self.bytes[self.filled..]
     }
@@ -61,12 +59,19 @@ impl ReadBuf {
 pub(crate) fn extend_wiping(v: &mut Vec<u8>, data: &[u8]) {
     let needed = v.len() + data.len();
     if needed > v.capacity() {
-        let mut grown = Vec::with_capacity(needed.max(v.capacity() * 2).max(256));
-        grown.extend_from_slice(v);
-        std::mem::swap(v, &mut grown);
-        grown.zeroize();
+        move_wiping(v, needed.max(v.capacity() * 2).max(256));
     }
     v.extend_from_slice(data);
+}
+
+/// Move `v` to a new allocation of `capacity` bytes and wipe the old one:
+/// growing a buffer that holds tokens by reallocation would free an
+/// unwiped copy of them.
+fn move_wiping(v: &mut Vec<u8>, capacity: usize) {
+    let mut grown = Vec::with_capacity(capacity);
+    grown.extend_from_slice(v);
+    std::mem::swap(v, &mut grown);
+    grown.zeroize();
 }
 
 impl Drop for ReadBuf {

@@ -36,8 +36,8 @@ impl From<Stage> for Phase {
 }
 
 /// Time ran out in `phase`. While connecting the request was not sent (at
-/// most an earlier hop of it, answered with a redirect): a
-/// renew that times out there is a plain timeout, not an unknown outcome.
+/// most an earlier hop of it, answered with a redirect): a renew that times
+/// out there is a plain timeout, not an unknown outcome.
 pub(crate) fn timed_out(phase: Phase) -> Error {
     let during = match phase {
         Phase::Connect => return Error::ConnectTimeout("no connection in time (the request was not sent)".into()),

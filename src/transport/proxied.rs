@@ -260,16 +260,14 @@ enum Phase {
 /// failure and its root cause, never a body.
 fn classify(e: &reqwest::Error, phase: Phase, https: bool) -> Error {
     let cause = root_cause(e);
-    if e.is_timeout() && e.is_connect() {
-        return super::failure::timed_out(super::failure::Phase::Connect);
-    }
     if e.is_timeout() {
-        let during = if phase == Phase::Body {
-            "while reading the response body"
-        } else {
-            "while waiting for the response"
-        };
-        return Error::Timeout(format!("no complete answer in time ({during})"));
+        // The same words as the direct paths'; reqwest tells only whether
+        // it was still connecting.
+        return super::failure::timed_out(match phase {
+            _ if e.is_connect() => super::failure::Phase::Connect,
+            Phase::Send => super::failure::Phase::Head,
+            Phase::Body => super::failure::Phase::Body,
+        });
     }
     if e.is_redirect() {
         return Error::Redirect(cause);
