@@ -316,22 +316,35 @@ DFX_API DfxStatus dfx_client_new(const char *base_url, DfxClient **out_client);
 /**
  * Free a client. NULL is a no-op.
  *
- * Non-blocking calls still in flight are cancelled: each callback runs
- * once (with DFX_ERR_CANCELLED unless it had already completed), and this
- * function returns only after every callback of this client has returned —
- * no callback of this client runs after it returns. Calls that change the
- * session and were cancelled mid-way are first carried through (bounded by
- * the timeout), so their session listener calls also happen before it
- * returns.
+ * From the moment it is called, the client accepts no new non-blocking
+ * calls: an `_async` call made meanwhile (from a callback or listener)
+ * returns DFX_ERR_CANCELLED at once and its callback never runs. Calls
+ * still in flight are cancelled: each callback runs once (with
+ * DFX_ERR_CANCELLED unless it had already completed), and this function
+ * returns only after every callback of this client has returned — no
+ * callback of this client runs after it returns.
+ *
+ * How long it can block: cancelled calls are dropped at once, except
+ * those whose completion changes the session (a renew of a pair the
+ * session holds, register, logins, unregister): they are carried through
+ * so no pair is lost, and free waits for them, each bounded by the
+ * client's timeout (30 s by default; unbounded with a timeout of 0). With
+ * none of those in flight it returns as soon as the running callbacks
+ * have returned.
  *
  * Called from inside one of this client's callbacks, it cannot wait for
- * itself: it cancels everything and returns at once; the remaining
- * callbacks (cancelled) may then still run, and the client's memory is
- * released when the last of them returns. Never call it from a session
- * listener, or while another thread is inside a blocking call on the same
- * client. The caller must not use `client` afterwards. Responses obtained
- * from the client stay valid and must still be freed with
- * dfx_response_free(). Since 0.1.0.
+ * itself: it cancels everything and returns at once. The other callbacks
+ * of this client may then still run (cancelled, or already running), and
+ * may still use `client` (cancel, session reads, setters; `_async` calls
+ * return DFX_ERR_CANCELLED): its memory is released when the last of
+ * them has returned. Never call it from a session listener, or while
+ * another thread is inside a blocking call on the same client, and never
+ * twice. The caller must not use `client` after it returns (except from
+ * the callbacks just described). Responses obtained from the client stay
+ * valid and must still be freed with dfx_response_free().
+ * Thread safety: any thread, including inside a callback of this client;
+ * not concurrently with other calls on it (other than its callbacks).
+ * Since 0.1.0.
  */
 DFX_API void dfx_client_free(DfxClient *client);
 
@@ -564,8 +577,12 @@ DfxStatus dfx_auth_renew(DfxClient *client,
 /**
  * The non-blocking form of dfx_auth_renew() (see DfxCallback): the same
  * arguments, checked now, with `callback`, `user_data` and
- * `out_request_id` in place of `out_response`. A cancelled call still completes in the
- * background so its effect on the session is never lost.
+ * `out_request_id` in place of `out_response`. Cancelled (or cancelled by
+ * dfx_client_free()) while the session holds the pair, it still completes
+ * in the background so the new pair is stored and announced, never lost;
+ * a pair the session does not hold is abandoned at once, and the
+ * callback's DFX_ERR_CANCELLED message says whether the request had
+ * already been sent (then the pair may be spent).
  * Returns DFX_OK (accepted: the callback will run exactly once);
  * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
  * DFX_ERR_INTERNAL. Since 0.1.0.

@@ -51,8 +51,9 @@ pub enum Error {
     /// A blocking call was made from a thread that drives an async runtime
     /// (one of dfx's own, or the caller's tokio runtime); it would deadlock.
     WouldDeadlock,
-    /// The request was cancelled before it completed.
-    Cancelled,
+    /// The request was cancelled before it completed; [`Cancel`] says at
+    /// which point, so a caller knows whether the server may have seen it.
+    Cancelled(Cancel),
     /// Any other transport failure.
     Transport(String),
     /// A bug in dfx (for example a caught panic).
@@ -104,7 +105,7 @@ impl fmt::Display for Error {
                 "a blocking dfx call was made from a thread that drives an async runtime \
                  (a dfx callback or a tokio task); it would deadlock",
             ),
-            Error::Cancelled => f.write_str("the request was cancelled"),
+            Error::Cancelled(point) => f.write_str(point.describe()),
             Error::Transport(m) => write!(f, "transport error: {m}"),
             Error::Internal(m) => write!(f, "internal error: {m}"),
         }
@@ -112,6 +113,43 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Where a cancelled call was when it was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cancel {
+    /// Nothing had been written to the server.
+    BeforeSent,
+    /// Its request had begun to leave: the server may have processed it
+    /// (for a renew: the pair may be spent).
+    AfterSent,
+    /// It changes the session, so it goes on in the background and its
+    /// effect (a new pair, a login) is stored and announced; only this
+    /// completion is cancelled.
+    FinishingInBackground,
+    /// The client is being freed: no new calls are accepted.
+    ClientClosing,
+    /// The single-flight renew this call was waiting for was cancelled.
+    SharedRenewCancelled,
+}
+
+impl Cancel {
+    fn describe(self) -> &'static str {
+        match self {
+            Cancel::BeforeSent => "the request was cancelled before it was sent",
+            Cancel::AfterSent => {
+                "the request was cancelled after it was sent: the server may have processed it \
+                 (a renewed pair may be spent)"
+            }
+            Cancel::FinishingInBackground => {
+                "the request was cancelled; it changes the session, so it is carried through in \
+                 the background and its result is stored in the session"
+            }
+            Cancel::ClientClosing => "the client is being freed: it accepts no new calls",
+            Cancel::SharedRenewCancelled => "the renew this call was waiting for was cancelled",
+        }
+    }
+}
 
 /// How an [`Error::Api`] reads: "the API answered HTTP 401 CODE: message".
 pub(crate) fn api_message(r: &Response) -> String {

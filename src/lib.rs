@@ -30,7 +30,7 @@ pub mod ffi;
 
 pub use auths::Auths;
 pub use client::{Client, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
-pub use error::Error;
+pub use error::{Cancel, Error};
 pub use general::General;
 pub use organizations::{License, Organizations};
 pub use requests::{OnCancel, RequestId, MAX_CONCURRENT_REQUESTS};

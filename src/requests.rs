@@ -7,13 +7,14 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
+use zeroize::Zeroizing;
 
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Cancel, Error};
 use crate::runtime;
 
 /// Identifies a non-blocking call until its completion handler has run.
@@ -25,7 +26,7 @@ pub type RequestId = u64;
 pub const MAX_CONCURRENT_REQUESTS: usize = 256;
 
 /// What a cancelled call does with its request.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone)]
 pub enum OnCancel {
     /// Drop it (abort the exchange).
     Abort,
@@ -33,6 +34,35 @@ pub enum OnCancel {
     /// renewed pair, a login) is stored and announced, never lost. Only the
     /// completion is reported as cancelled.
     Finish,
+    /// A renew of an explicit pair: [`OnCancel::Finish`] if, when it is
+    /// cancelled, the session holds the pair whose token this is (its new
+    /// pair would be stored); else [`OnCancel::Abort`] — nothing would keep
+    /// the new pair, so waiting for it protects nothing.
+    FinishIfSessionHolds(Zeroizing<String>),
+}
+
+impl OnCancel {
+    /// Whether a call cancelled now is carried through in the background.
+    fn finishes(&self, client: &Client) -> bool {
+        match self {
+            OnCancel::Abort => false,
+            OnCancel::Finish => true,
+            OnCancel::FinishIfSessionHolds(token) => client.session().holds_token(token),
+        }
+    }
+}
+
+tokio::task_local! {
+    /// Set by the transport when a non-blocking call's request starts to
+    /// leave, so a cancellation can say whether the server may have seen it.
+    static REQUEST_LEFT: Arc<AtomicBool>;
+}
+
+/// Note that the current non-blocking call's request is being written.
+/// Outside a tracked call (blocking calls, Rust callers' own tasks) it
+/// does nothing.
+pub(crate) fn note_request_leaving() {
+    let _ = REQUEST_LEFT.try_with(|left| left.store(true, Ordering::Relaxed));
 }
 
 /// A queued call: everything it needs, boxed once. It is called exactly
@@ -64,6 +94,8 @@ struct Tracker {
     queue: VecDeque<RequestId>,
     /// Places on the wire taken (at most [`MAX_CONCURRENT_REQUESTS`]).
     on_wire: usize,
+    /// Set once the client is closing: new calls are refused.
+    closing: bool,
     /// Calls not yet finished: queued, completion not yet returned, or a
     /// cancelled call still finishing in the background.
     running: usize,
@@ -137,10 +169,11 @@ impl Requests {
         slot.map(Slot::cancel).is_some()
     }
 
-    /// Cancel every pending call.
-    pub(crate) fn cancel_all(&self) {
+    /// Refuse new calls from now on, and cancel every pending one.
+    pub(crate) fn close_and_cancel_all(&self) {
         let slots: Vec<Slot> = {
             let mut t = self.lock();
+            t.closing = true;
             t.queue.clear();
             t.calls.drain().map(|(_, s)| s).collect()
         };
@@ -202,7 +235,8 @@ impl Client {
     /// `publish` receives the id before the call can complete;
     /// `complete` is then called exactly once, on an internal thread, with
     /// the call's result, or [`Error::Cancelled`] if [`Client::cancel`]
-    /// came first.
+    /// came first. After [`Client::close`] it fails at once with
+    /// [`Cancel::ClientClosing`] and `complete` is never called.
     pub fn spawn<T, F, Fut>(
         &self,
         on_cancel: OnCancel,
@@ -227,7 +261,8 @@ impl Client {
             Start::Cancelled => {
                 rt.spawn(async move {
                     // A panicking handler must not skip the bookkeeping below.
-                    let _ = catch_unwind(AssertUnwindSafe(move || complete(Err(Error::Cancelled))));
+                    let cancelled = Err(Error::Cancelled(Cancel::BeforeSent));
+                    let _ = catch_unwind(AssertUnwindSafe(move || complete(cancelled)));
                     drop(running);
                 });
             }
@@ -239,14 +274,16 @@ impl Client {
                         let wire = wire;
                         if !matches!(cancel_rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
                             // Cancelled before it started: nothing was sent.
-                            Err(Error::Cancelled)
+                            Err(Error::Cancelled(Cancel::BeforeSent))
                         } else {
-                            let mut call = CatchPanic(Box::pin(call(client)));
+                            let left = Arc::new(AtomicBool::new(false));
+                            let future = REQUEST_LEFT.scope(left.clone(), call(client.clone()));
+                            let mut call = CatchPanic(Box::pin(future));
                             tokio::select! {
                                 biased;
                                 result = &mut call => result,
                                 _ = &mut cancel_rx => {
-                                    if on_cancel == OnCancel::Finish {
+                                    if on_cancel.finishes(&client) {
                                         // Carry it through; keep the client open until done.
                                         running.0.requests.lock().running += 1;
                                         let still = Running(running.0.clone());
@@ -254,8 +291,12 @@ impl Client {
                                             let _ = call.await;
                                             drop((wire, still));
                                         });
+                                        Err(Error::Cancelled(Cancel::FinishingInBackground))
+                                    } else if left.load(Ordering::Relaxed) {
+                                        Err(Error::Cancelled(Cancel::AfterSent))
+                                    } else {
+                                        Err(Error::Cancelled(Cancel::BeforeSent))
                                     }
-                                    Err(Error::Cancelled)
                                 }
                             }
                         }
@@ -271,8 +312,14 @@ impl Client {
         });
         {
             let mut t = requests.lock();
-            t.calls.insert(id, Slot::Queued(job));
             t.running += 1;
+            if t.closing {
+                drop(t);
+                // Dropping the job uncalled counts it as finished.
+                drop(job);
+                return Err(Error::Cancelled(Cancel::ClientClosing));
+            }
+            t.calls.insert(id, Slot::Queued(job));
         }
         publish(id);
         // Only now may it start (and so complete).
@@ -293,12 +340,13 @@ impl Client {
         self.shared().requests.running()
     }
 
-    /// Cancel every non-blocking call and, unless called from an internal
-    /// thread (a completion handler), wait until all of them have finished.
-    /// Returns whether it waited.
+    /// Refuse new non-blocking calls (they fail at once with
+    /// [`Cancel::ClientClosing`]), cancel every pending one and, unless
+    /// called from an internal thread (a completion handler), wait until all
+    /// of them have finished. Returns whether it waited.
     pub fn close(&self) -> bool {
         let requests = &self.shared().requests;
-        requests.cancel_all();
+        requests.close_and_cancel_all();
         if runtime::on_runtime_thread() {
             return false;
         }

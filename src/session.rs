@@ -265,6 +265,15 @@ impl SessionStore {
         lock(&self.state).clone()
     }
 
+    /// Whether `token` is the token of a pair the session holds (a renew
+    /// of it would change the session).
+    pub(crate) fn holds_token(&self, token: &str) -> bool {
+        let state = lock(&self.state);
+        [TokenKind::Device, TokenKind::User]
+            .into_iter()
+            .any(|kind| state.pair(kind).is_some_and(|(t, _)| t == token))
+    }
+
     /// One field's value ("" when unset).
     pub fn get(&self, field: SessionField) -> Zeroizing<String> {
         Zeroizing::new(lock(&self.state).get(field).to_owned())
@@ -397,7 +406,7 @@ impl SessionStore {
             Err(mut rx) => match rx.wait_for(Option::is_some).await {
                 Ok(outcome) => outcome.clone().expect("waited for Some"),
                 // The leader was cancelled before it finished.
-                Err(_) => Err(Error::Cancelled),
+                Err(_) => Err(Error::Cancelled(crate::error::Cancel::SharedRenewCancelled)),
             },
             Ok((tx, (token, refresh))) => {
                 let flight = FlightGuard { store: self, kind };

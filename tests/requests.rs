@@ -22,7 +22,7 @@ fn every_call_completes_once_and_close_waits_for_all() {
         let id = c
             .spawn(OnCancel::Abort, |c| async move { c.general().status().await }, |_| {}, move |r| {
                 // close() cancels what has not completed.
-                assert!(matches!(r, Ok(_) | Err(Error::Cancelled)), "{r:?}");
+                assert!(matches!(r, Ok(_) | Err(Error::Cancelled(_))), "{r:?}");
                 done.fetch_add(1, Ordering::SeqCst);
             })
             .unwrap();
@@ -52,7 +52,7 @@ fn cancel_reports_cancelled_once_and_unknown_ids_are_ignored() {
     assert!(!c.cancel(id), "a second cancel finds nothing");
     assert!(!c.cancel(987654));
     let r = rx.recv_timeout(Duration::from_secs(1)).unwrap();
-    assert!(matches!(r, Err(Error::Cancelled)), "{r:?}");
+    assert!(matches!(r, Err(Error::Cancelled(_))), "{r:?}");
     assert!(rx.recv_timeout(Duration::from_millis(300)).is_err(), "exactly once");
 }
 

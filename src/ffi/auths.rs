@@ -54,8 +54,12 @@ pub unsafe extern "C" fn dfx_auth_renew(
 
 /// The non-blocking form of dfx_auth_renew() (see DfxCallback): the same
 /// arguments, checked now, with `callback`, `user_data` and
-/// `out_request_id` in place of `out_response`. A cancelled call still completes in the
-/// background so its effect on the session is never lost.
+/// `out_request_id` in place of `out_response`. Cancelled (or cancelled by
+/// dfx_client_free()) while the session holds the pair, it still completes
+/// in the background so the new pair is stored and announced, never lost;
+/// a pair the session does not hold is abandoned at once, and the
+/// callback's DFX_ERR_CANCELLED message says whether the request had
+/// already been sent (then the pair may be spent).
 /// Returns DFX_OK (accepted: the callback will run exactly once);
 /// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
 /// DFX_ERR_INTERNAL. Since 0.1.0.
@@ -72,7 +76,10 @@ pub unsafe extern "C" fn dfx_auth_renew_async(
         let client = args::handle(client, "client")?;
         let token = required(token, "token")?;
         let refresh_token = required(refresh_token, "refresh_token")?;
-        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+        // Carried through when cancelled only if the session holds the pair
+        // (its new pair would be stored); otherwise aborted at once.
+        let on_cancel = OnCancel::FinishIfSessionHolds(token.clone());
+        spawn_call(client, on_cancel, callback, user_data, out_request_id, move |c| async move {
             c.auths().renew(&token, &refresh_token).await
         })
     })
@@ -129,7 +136,7 @@ pub unsafe extern "C" fn dfx_auth_request_login_code_async(
         let client = args::handle(client, "client")?;
         let phone_number = required(phone_number, "phone_number")?;
         let org_identifier = required(org_identifier, "org_identifier")?;
-        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
             c.auths().request_login_code(&phone_number, &org_identifier).await
         })
     })
@@ -178,7 +185,7 @@ pub unsafe extern "C" fn dfx_auth_request_reset_password_link_async(
         let client = args::handle(client, "client")?;
         let email = required(email, "email")?;
         let org_identifier = required(org_identifier, "org_identifier")?;
-        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
             c.auths().request_reset_password_link(&email, &org_identifier).await
         })
     })
@@ -230,7 +237,7 @@ pub unsafe extern "C" fn dfx_auth_send_reset_mobile_async(
         if email.as_deref().is_none_or(|s| s.is_empty()) && phone_number.as_deref().is_none_or(|s| s.is_empty()) {
             return Err(Failure::new(DFX_ERR_INVALID_ARGUMENT, "give `email`, `phone_number` or both"));
         }
-        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
             c.auths().send_reset_mobile(email.as_deref().map(|s| s.as_str()), phone_number.as_deref().map(|s| s.as_str())).await
         })
     })
@@ -279,7 +286,7 @@ pub unsafe extern "C" fn dfx_auth_generate_token_async(
         let client = args::handle(client, "client")?;
         let token = required(token, "token")?;
         let refresh_token = required(refresh_token, "refresh_token")?;
-        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
             c.auths().generate_token(&token, &refresh_token).await
         })
     })
@@ -325,7 +332,7 @@ pub unsafe extern "C" fn dfx_auth_get_org_client_credentials_async(
     ffi_status!({
         let client = args::handle(client, "client")?;
         let org_id = required(org_id, "org_id")?;
-        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
             c.auths().get_org_client_credentials(&org_id).await
         })
     })

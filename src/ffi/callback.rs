@@ -92,10 +92,14 @@ pub(crate) unsafe fn optional(ptr: *const c_char, name: &str) -> Result<Option<Z
 /// `on_cancel`: calls that change the session finish in the background
 /// when cancelled ([`OnCancel::Finish`]), so no pair is ever lost.
 ///
+/// The callback holds a reference to the client's handle until it has
+/// returned, so the handle outlives every callback (see dfx_client_free).
+///
 /// # Safety
-/// `out_request_id` is NULL or writable.
+/// `out_request_id` is NULL or writable; `client` was reached through a
+/// live handle (as [`DfxClient::retain`] requires).
 pub(crate) unsafe fn spawn_call<F, Fut>(
-    client: &Client,
+    client: &DfxClient,
     on_cancel: OnCancel,
     callback: DfxCallback,
     user_data: *mut c_void,
@@ -114,7 +118,7 @@ where
 type BoxedCall = Box<dyn FnOnce(Client) -> Pin<Box<dyn Future<Output = Result<Response, Error>> + Send>> + Send>;
 
 unsafe fn spawn_boxed(
-    client: &Client,
+    client: &DfxClient,
     on_cancel: OnCancel,
     callback: DfxCallback,
     user_data: *mut c_void,
@@ -124,6 +128,7 @@ unsafe fn spawn_boxed(
     let callback =
         callback.ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, "argument `callback` is NULL"))?;
     let user_data = SendPtr::new(user_data);
+    let handle = client.retain();
     let publish = |id: u64| {
         if let Some(out) = out_request_id.as_mut() {
             *out = id;
@@ -142,8 +147,10 @@ unsafe fn spawn_boxed(
             }
         };
         unsafe { callback(user_data.get(), status, response) };
+        // The handle may be released only now that the callback is over.
+        drop(handle);
     };
-    client.spawn(on_cancel, call, publish, complete)?;
+    client.inner.spawn(on_cancel, call, publish, complete)?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `DfxClient`: the handle every call goes through.
 
 use std::ffi::c_char;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::args;
@@ -23,6 +24,28 @@ use crate::client::Client;
 /// server from exhausting the host's memory).
 pub struct DfxClient {
     pub(crate) inner: Client,
+}
+
+// A `DfxClient *` is `Arc::into_raw` of an `Arc<DfxClient>`: the caller's
+// handle is one strong reference, and every accepted `_async` call holds
+// another until its callback has returned (see `callback::spawn_call`), so
+// dfx_client_free() from inside a callback never frees memory that another
+// callback of the same client may still use.
+impl DfxClient {
+    fn into_handle(self) -> *mut DfxClient {
+        Arc::into_raw(Arc::new(self)).cast_mut()
+    }
+
+    /// Another strong reference to the handle `self` was reached through.
+    ///
+    /// # Safety
+    /// `self` must have been reached through a live handle made by
+    /// [`DfxClient::into_handle`] (every `&DfxClient` in src/ffi is).
+    pub(crate) unsafe fn retain(&self) -> Arc<DfxClient> {
+        let ptr: *const DfxClient = self;
+        Arc::increment_strong_count(ptr);
+        Arc::from_raw(ptr)
+    }
 }
 
 /// Create a client for `base_url`.
@@ -57,36 +80,49 @@ pub unsafe extern "C" fn dfx_client_new(base_url: *const c_char, out_client: *mu
         let out = args::out(out_client, "out_client")?;
         let base_url = args::optional_string(base_url, "base_url")?;
         let inner = Client::new(base_url)?;
-        *out = Box::into_raw(Box::new(DfxClient { inner }));
+        *out = DfxClient { inner }.into_handle();
         Ok(())
     })
 }
 
 /// Free a client. NULL is a no-op.
 ///
-/// Non-blocking calls still in flight are cancelled: each callback runs
-/// once (with DFX_ERR_CANCELLED unless it had already completed), and this
-/// function returns only after every callback of this client has returned —
-/// no callback of this client runs after it returns. Calls that change the
-/// session and were cancelled mid-way are first carried through (bounded by
-/// the timeout), so their session listener calls also happen before it
-/// returns.
+/// From the moment it is called, the client accepts no new non-blocking
+/// calls: an `_async` call made meanwhile (from a callback or listener)
+/// returns DFX_ERR_CANCELLED at once and its callback never runs. Calls
+/// still in flight are cancelled: each callback runs once (with
+/// DFX_ERR_CANCELLED unless it had already completed), and this function
+/// returns only after every callback of this client has returned — no
+/// callback of this client runs after it returns.
+///
+/// How long it can block: cancelled calls are dropped at once, except
+/// those whose completion changes the session (a renew of a pair the
+/// session holds, register, logins, unregister): they are carried through
+/// so no pair is lost, and free waits for them, each bounded by the
+/// client's timeout (30 s by default; unbounded with a timeout of 0). With
+/// none of those in flight it returns as soon as the running callbacks
+/// have returned.
 ///
 /// Called from inside one of this client's callbacks, it cannot wait for
-/// itself: it cancels everything and returns at once; the remaining
-/// callbacks (cancelled) may then still run, and the client's memory is
-/// released when the last of them returns. Never call it from a session
-/// listener, or while another thread is inside a blocking call on the same
-/// client. The caller must not use `client` afterwards. Responses obtained
-/// from the client stay valid and must still be freed with
-/// dfx_response_free(). Since 0.1.0.
+/// itself: it cancels everything and returns at once. The other callbacks
+/// of this client may then still run (cancelled, or already running), and
+/// may still use `client` (cancel, session reads, setters; `_async` calls
+/// return DFX_ERR_CANCELLED): its memory is released when the last of
+/// them has returned. Never call it from a session listener, or while
+/// another thread is inside a blocking call on the same client, and never
+/// twice. The caller must not use `client` after it returns (except from
+/// the callbacks just described). Responses obtained from the client stay
+/// valid and must still be freed with dfx_response_free().
+/// Thread safety: any thread, including inside a callback of this client;
+/// not concurrently with other calls on it (other than its callbacks).
+/// Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_client_free(client: *mut DfxClient) {
     ffi_value!((), {
         if !client.is_null() {
-            let client = Box::from_raw(client);
-            client.inner.close();
-            drop(client);
+            (*client).inner.close();
+            // The caller's reference; running callbacks hold their own.
+            drop(Arc::from_raw(client.cast_const()));
         }
     })
 }

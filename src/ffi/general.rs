@@ -56,7 +56,7 @@ pub unsafe extern "C" fn dfx_general_verify_token_async(
         if token.as_deref().is_some_and(|s| s.is_empty()) {
             return Err(Failure::new(DFX_ERR_INVALID_ARGUMENT, "`token` must not be empty"));
         }
-        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
             c.general().verify_token(token.as_deref().map(|s| s.as_str())).await
         })
     })
@@ -93,7 +93,7 @@ pub unsafe extern "C" fn dfx_general_status_async(
 ) -> DfxStatus {
     ffi_status!({
         let client = args::handle(client, "client")?;
-        spawn_call(&client.inner, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
             c.general().status().await
         })
     })

@@ -81,7 +81,7 @@ pub unsafe extern "C" fn dfx_organization_register_license_async(
         let name = required(name, "name")?;
         let identifier = required(identifier, "identifier")?;
         let version = required(version, "version")?;
-        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
             let license = License { key: &license_key, device_type_id: &device_type_id, name: &name, identifier: &identifier, version: &version };
             c.organizations().register_license(&license).await
         })
@@ -129,7 +129,7 @@ pub unsafe extern "C" fn dfx_organization_unregister_license_async(
 ) -> DfxStatus {
     ffi_status!({
         let client = args::handle(client, "client")?;
-        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
             c.organizations().unregister_license().await
         })
     })
@@ -192,7 +192,7 @@ pub unsafe extern "C" fn dfx_organization_login_async(
         let password = required(password, "password")?;
         let identifier = required(identifier, "identifier")?;
         let mfa_token = optional(mfa_token, "mfa_token")?;
-        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
             c.organizations().login(&email, &password, &identifier, mfa_token.as_deref().map(|s| s.as_str())).await
         })
     })

@@ -255,7 +255,7 @@ pub unsafe extern "C" fn dfx_session_renew_async(
     ffi_status!({
         let client = args::handle(client, "client")?;
         let kind = token_kind(kind)?;
-        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
             c.auths().renew_stored(kind).await
         })
     })

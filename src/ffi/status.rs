@@ -105,7 +105,7 @@ pub(crate) fn status_of(error: &Error) -> DfxStatus {
         Error::Redirect(_) => DFX_ERR_REDIRECT,
         Error::OutcomeUnknown(_) => DFX_ERR_OUTCOME_UNKNOWN,
         Error::WouldDeadlock => DFX_ERR_WOULD_DEADLOCK,
-        Error::Cancelled => DFX_ERR_CANCELLED,
+        Error::Cancelled(_) => DFX_ERR_CANCELLED,
         Error::Transport(_) => DFX_ERR_TRANSPORT,
         Error::Internal(_) => DFX_ERR_INTERNAL,
     }

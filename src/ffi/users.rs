@@ -60,7 +60,7 @@ pub unsafe extern "C" fn dfx_user_login_async(
         let email = required(email, "email")?;
         let password = required(password, "password")?;
         let mfa_token = optional(mfa_token, "mfa_token")?;
-        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
             c.users().login(&email, &password, mfa_token.as_deref().map(|s| s.as_str())).await
         })
     })
@@ -118,7 +118,7 @@ pub unsafe extern "C" fn dfx_user_login_with_phone_code_async(
         let login_code = required(login_code, "login_code")?;
         let phone_number = required(phone_number, "phone_number")?;
         let org_key = required(org_key, "org_key")?;
-        spawn_call(&client.inner, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
+        spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
             c.users().login_with_phone_code(&login_code, &phone_number, &org_key).await
         })
     })

@@ -179,6 +179,8 @@ impl Transport {
         let timeout = self.timeout();
         #[cfg(feature = "proxy")]
         if let Some(proxied) = &self.proxied {
+            // reqwest does not tell when the request leaves: assume it may have.
+            crate::requests::note_request_leaving();
             return proxied.send(method, path, bearer, body, timeout).await;
         }
         let request = Request { method, path, bearer, body: body.as_ref().map(|b| b.0.as_slice()) };

@@ -201,6 +201,7 @@ async fn exchange(ep: &Endpoint, pool: &Pool, request: &[u8], phase: &AtomicU8) 
         }
     };
     set(Phase::Send);
+    crate::requests::note_request_leaving();
     let sent = async { conn.io.write_all(request).await?; conn.io.flush().await };
     sent.await.map_err(|e| failure::io_failure(&e, Phase::Send))?;
     let mut reader = Reader::new();
