@@ -134,7 +134,9 @@ typedef int32_t DfxTokenKind;
  * session reads work; a blocking call returns DFX_ERR_WOULD_DEADLOCK
  * (it would stall the thread that drives the requests); dfx_client_free()
  * is allowed (see there). Keep callbacks short: hand the result to your
- * own thread or event loop.
+ * own thread or event loop. A callback must return normally: a C++
+ * exception or longjmp() out of it into dfx is undefined behaviour (catch
+ * everything inside it).
  */
 typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *response);
 
@@ -450,8 +452,13 @@ DFX_API DfxStatus dfx_session_from_json(DfxClient *client, const char *json);
  * do. It must not free the client. `user_data` must stay valid, and be usable
  * from any thread, until the listener is replaced or the client freed.
  *
+ * The listener must return normally: a C++ exception or longjmp() out of
+ * it into dfx is undefined behaviour.
+ *
  * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`);
- * DFX_ERR_WOULD_DEADLOCK (called from the listener). Since 0.1.0.
+ * DFX_ERR_WOULD_DEADLOCK (called from the listener).
+ * Thread safety: any thread; it takes effect for changes that start after
+ * it returns. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_client_set_session_listener(DfxClient *client,
@@ -475,7 +482,8 @@ DfxStatus dfx_client_set_session_listener(DfxClient *client,
  * request may have reached the server but its answer was lost; the session
  * keeps the old pair, which may be dead, and the listener is not called;
  * never retried); DFX_ERR_INVALID_ARGUMENT (`kind` invalid, or no stored
- * pair of that kind); DFX_ERR_CONNECT; DFX_ERR_TLS; DFX_ERR_DECODE;
+ * pair of that kind); DFX_ERR_CONNECT; DFX_ERR_TIMEOUT (while
+ * connecting: nothing was sent); DFX_ERR_TLS; DFX_ERR_DECODE;
  * DFX_ERR_REDIRECT; DFX_ERR_CANCELLED (the renew it waited for was
  * abandoned); DFX_ERR_NULL_ARGUMENT; DFX_ERR_WOULD_DEADLOCK (from a
  * listener or an internal thread); DFX_ERR_INTERNAL.
@@ -494,8 +502,11 @@ DfxStatus dfx_session_renew(DfxClient *client,
  * background so the new pair is stored and announced, never lost.
  * "No stored pair" is reported through the callback (DFX_ERR_INVALID_ARGUMENT).
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_session_renew_async(DfxClient *client,
@@ -506,8 +517,8 @@ DfxStatus dfx_session_renew_async(DfxClient *client,
 
 /**
  * When the session's stored token of `kind` expires: its JWT `exp` claim
- * in Unix seconds, written to `*out_exp`. The signature is not checked
- * (a client cannot); this only reads the claim.
+ * in Unix seconds, written to `*out_exp` (0 on failure). The signature is
+ * not checked (a client cannot); this only reads the claim.
  *
  * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT (`kind`
  * invalid, no stored token, not JWT-shaped, no numeric `exp`).
@@ -517,7 +528,7 @@ DFX_API DfxStatus dfx_session_token_expiry(DfxClient *client, DfxTokenKind kind,
 
 /**
  * The `exp` claim (Unix seconds) of any JWT-shaped token, written to
- * `*out_exp`. No signature check.
+ * `*out_exp` (0 on failure). No signature check.
  *
  * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8;
  * DFX_ERR_INVALID_ARGUMENT (not JWT-shaped, no numeric `exp`).
@@ -560,7 +571,8 @@ DFX_API DfxStatus dfx_client_set_auto_renew(DfxClient *client, uint32_t seconds_
  * DFX_ERR_OUTCOME_UNKNOWN (the request may have reached the server but the
  * answer was lost: timeout, connection dropped, body cut short — the pair
  * may be consumed; dfx never retries a renew); DFX_ERR_CONNECT (nothing was
- * sent; the pair is intact); DFX_ERR_TLS; DFX_ERR_DECODE (2xx, body not
+ * sent; the pair is intact); DFX_ERR_TIMEOUT (the time ran out while still
+ * connecting: nothing was sent; the pair is intact); DFX_ERR_TLS; DFX_ERR_DECODE (2xx, body not
  * JSON); DFX_ERR_REDIRECT; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8;
  * DFX_ERR_INVALID_ARGUMENT (empty string); DFX_ERR_WOULD_DEADLOCK (called
  * from a dfx internal thread or this client's session listener);
@@ -584,8 +596,11 @@ DfxStatus dfx_auth_renew(DfxClient *client,
  * callback's DFX_ERR_CANCELLED message says whether the request had
  * already been sent (then the pair may be spent).
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_auth_renew_async(DfxClient *client,
@@ -625,8 +640,11 @@ DfxStatus dfx_auth_request_login_code(DfxClient *client,
  * arguments, checked now, with `callback`, `user_data` and
  * `out_request_id` in place of `out_response`.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_auth_request_login_code_async(DfxClient *client,
@@ -658,8 +676,11 @@ DfxStatus dfx_auth_request_reset_password_link(DfxClient *client,
  * arguments, checked now, with `callback`, `user_data` and
  * `out_request_id` in place of `out_response`.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_auth_request_reset_password_link_async(DfxClient *client,
@@ -691,8 +712,11 @@ DfxStatus dfx_auth_send_reset_mobile(DfxClient *client,
  * arguments, checked now, with `callback`, `user_data` and
  * `out_request_id` in place of `out_response`.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_auth_send_reset_mobile_async(DfxClient *client,
@@ -724,8 +748,11 @@ DfxStatus dfx_auth_generate_token(DfxClient *client,
  * arguments, checked now, with `callback`, `user_data` and
  * `out_request_id` in place of `out_response`.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_auth_generate_token_async(DfxClient *client,
@@ -757,8 +784,11 @@ DfxStatus dfx_auth_get_org_client_credentials(DfxClient *client,
  * arguments, checked now, with `callback`, `user_data` and
  * `out_request_id` in place of `out_response`.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_auth_get_org_client_credentials_async(DfxClient *client,
@@ -806,8 +836,11 @@ DfxStatus dfx_organization_register_license(DfxClient *client,
  * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_organization_register_license_async(DfxClient *client,
@@ -830,9 +863,11 @@ DfxStatus dfx_organization_register_license_async(DfxClient *client,
  * DFX_SESSION_DEVICE_ID, DFX_SESSION_ROLE_ID and DFX_SESSION_USER_ID
  * (listener called); the user pair is left as it is.
  *
- * Ownership of `*out_response` and the statuses returned as for
- * dfx_organization_register_license() (but no DFX_ERR_DECODE for a
- * missing pair: the answer is `{}` or empty).
+ * Ownership of `*out_response` as for dfx_auth_renew().
+ * Returns DFX_OK; DFX_ERR_API; DFX_ERR_CONNECT; DFX_ERR_TIMEOUT;
+ * DFX_ERR_TLS; DFX_ERR_DECODE; DFX_ERR_TRUNCATED; DFX_ERR_CONNECTION_LOST;
+ * DFX_ERR_REDIRECT; DFX_ERR_TRANSPORT; DFX_ERR_NULL_ARGUMENT;
+ * DFX_ERR_WOULD_DEADLOCK; DFX_ERR_INTERNAL.
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
@@ -846,8 +881,11 @@ DfxStatus dfx_organization_unregister_license(DfxClient *client,
  * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_organization_unregister_license_async(DfxClient *client,
@@ -885,8 +923,11 @@ DfxStatus dfx_organization_login(DfxClient *client,
  * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_organization_login_async(DfxClient *client,
@@ -925,8 +966,11 @@ DfxStatus dfx_user_login(DfxClient *client,
  * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_user_login_async(DfxClient *client,
@@ -965,8 +1009,11 @@ DfxStatus dfx_user_login_with_phone_code(DfxClient *client,
  * `out_request_id` in place of `out_response`. A cancelled call still completes in the
  * background so its effect on the session is never lost.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_user_login_with_phone_code_async(DfxClient *client,
@@ -985,10 +1032,10 @@ DfxStatus dfx_user_login_with_phone_code_async(DfxClient *client,
  * Bearer: `token`; if `token` is NULL, the session's user token when set,
  * else its device token. Session: unchanged.
  *
- * Ownership of `*out_response` as for dfx_auth_renew(). Returns DFX_OK;
- * DFX_ERR_API (e.g. 401 TOKEN_EXPIRED or INVALID_TOKEN);
- * DFX_ERR_INVALID_ARGUMENT (`token` is ""); and the transport and argument
- * statuses listed for dfx_auth_request_login_code().
+ * Ownership of `*out_response` as for dfx_auth_renew(). DFX_ERR_API for
+ * e.g. 401 TOKEN_EXPIRED or INVALID_TOKEN; DFX_ERR_INVALID_ARGUMENT if
+ * `token` is ""; otherwise the statuses returned as for
+ * dfx_auth_request_login_code().
  * Thread safety: safe to call concurrently on one client; blocks.
  * Since 0.1.0.
  */
@@ -1002,8 +1049,11 @@ DfxStatus dfx_general_verify_token(DfxClient *client,
  * arguments, checked now, with `callback`, `user_data` and
  * `out_request_id` in place of `out_response`.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_general_verify_token_async(DfxClient *client,
@@ -1017,8 +1067,12 @@ DfxStatus dfx_general_verify_token_async(DfxClient *client,
  * when usable, or "MAINTENANCE", "ERROR", "LATENCY"), "Version",
  * "Region".
  *
- * Bearer: none. Session: unchanged. Ownership of `*out_response` and the
- * statuses returned as for dfx_auth_request_login_code().
+ * Bearer: none. Session: unchanged. Ownership of `*out_response` as for
+ * dfx_auth_renew().
+ * Returns DFX_OK; DFX_ERR_API; DFX_ERR_CONNECT; DFX_ERR_TIMEOUT;
+ * DFX_ERR_TLS; DFX_ERR_DECODE; DFX_ERR_TRUNCATED; DFX_ERR_CONNECTION_LOST;
+ * DFX_ERR_REDIRECT; DFX_ERR_TRANSPORT; DFX_ERR_NULL_ARGUMENT;
+ * DFX_ERR_WOULD_DEADLOCK; DFX_ERR_INTERNAL.
  * Thread safety: safe to call concurrently on one client, and from a
  * session listener; blocks. Since 0.1.0.
  */
@@ -1029,8 +1083,11 @@ DFX_API DfxStatus dfx_general_status(DfxClient *client, DfxResponse **out_respon
  * arguments, checked now, with `callback`, `user_data` and
  * `out_request_id` in place of `out_response`.
  * Returns DFX_OK (accepted: the callback will run exactly once);
- * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
- * DFX_ERR_INTERNAL. Since 0.1.0.
+ * DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+ * (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+ * status but DFX_OK the callback never runs and `*out_request_id` is 0.
+ * Thread safety: any thread, including inside a callback or a session
+ * listener; never blocks. Since 0.1.0.
  */
 DFX_API
 DfxStatus dfx_general_status_async(DfxClient *client,
@@ -1040,6 +1097,8 @@ DfxStatus dfx_general_status_async(DfxClient *client,
 
 /**
  * The HTTP status code of the answer (200, 401, …); 0 if `response` is NULL.
+ * Thread safety: any thread; accessors of one response may run concurrently
+ * (it is immutable).
  * Since 0.1.0.
  */
 DFX_API uint16_t dfx_response_status(const DfxResponse *response);
@@ -1053,7 +1112,10 @@ DFX_API uint16_t dfx_response_status(const DfxResponse *response);
  * An empty 2xx body is "null".
  *
  * Returns NULL only if `response` is NULL. The text is owned by the
- * response and lives exactly as long as it. Since 0.1.0.
+ * response and lives exactly as long as it.
+ * Thread safety: any thread; accessors of one response may run concurrently
+ * (it is immutable).
+ * Since 0.1.0.
  */
 DFX_API const char *dfx_response_body(const DfxResponse *response);
 
@@ -1064,7 +1126,10 @@ DFX_API const char *dfx_response_body(const DfxResponse *response);
  * Returns NULL if `response` or `field` is NULL, `field` is not UTF-8, the
  * body is not a JSON object, the field is missing or not a string (or
  * holds a NUL character). The text is owned by the response and lives
- * exactly as long as it. Since 0.1.0.
+ * exactly as long as it.
+ * Thread safety: any thread; accessors of one response may run concurrently
+ * (it is immutable).
+ * Since 0.1.0.
  */
 DFX_API const char *dfx_response_get_string(const DfxResponse *response, const char *field);
 
@@ -1074,7 +1139,10 @@ DFX_API const char *dfx_response_get_string(const DfxResponse *response, const c
  * "TOKEN_EXPIRED", "TOO_MANY_REQUESTS".
  *
  * Returns NULL for a 2xx answer, when the body has no code, or if
- * `response` is NULL. Lives as long as the response. Since 0.1.0.
+ * `response` is NULL. Lives as long as the response.
+ * Thread safety: any thread; accessors of one response may run concurrently
+ * (it is immutable).
+ * Since 0.1.0.
  */
 DFX_API const char *dfx_response_error_code(const DfxResponse *response);
 
@@ -1083,20 +1151,27 @@ DFX_API const char *dfx_response_error_code(const DfxResponse *response);
  * "message").
  *
  * Returns NULL for a 2xx answer, when the body has no message, or if
- * `response` is NULL. Lives as long as the response. Since 0.1.0.
+ * `response` is NULL. Lives as long as the response.
+ * Thread safety: any thread; accessors of one response may run concurrently
+ * (it is immutable).
+ * Since 0.1.0.
  */
 DFX_API const char *dfx_response_error_message(const DfxResponse *response);
 
 /**
  * Free a response and wipe its body. NULL is a no-op. Every pointer
- * obtained from its accessors becomes invalid. Since 0.1.0.
+ * obtained from its accessors becomes invalid.
+ * Thread safety: any thread, but not while another thread still uses the
+ * response or a pointer from its accessors. Since 0.1.0.
  */
 DFX_API void dfx_response_free(DfxResponse *response);
 
 /**
  * Wipe and free a string dfx handed out (dfx_session_get(),
  * dfx_session_to_json()). NULL is a no-op. Never pass a string from any
- * other source, and never free one twice. Since 0.1.0.
+ * other source, and never free one twice.
+ * Thread safety: any thread (not the one string from two threads at once).
+ * Since 0.1.0.
  */
 DFX_API void dfx_string_free(char *string);
 

@@ -305,3 +305,29 @@ fn connections_are_kept_alive() {
     let n = sb.connections();
     assert!(n <= 3, "20 sequential calls must reuse pooled connections; opened {n}");
 }
+
+/// A 304 (the API sends one for an unchanged study config) is an answer, not
+/// a failure: DFX_ERR_API with its status and the stand-in error body, on
+/// both paths, and the connection stays usable for the next call.
+#[test]
+fn not_modified_is_an_api_answer_on_both_paths() {
+    let sb = sandbox();
+    let c = client(&sb);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let auths = c.auths();
+    for path in ["blocking", "async"] {
+        sb.push_fault(status_fault("auths/users/code", 304, "", None));
+        let call = auths.request_login_code("+15555550100", "dfxdemo");
+        let result = if path == "blocking" { dfx::blocking(call) } else { rt.block_on(call) };
+        match result {
+            Err(Error::Api(r)) => {
+                assert_eq!(r.status(), 304, "{path}");
+                assert_eq!(r.error_code(), Some("UNSUPPORTED_RESPONSE_CONTENT_TYPE"), "{path}");
+            }
+            other => panic!("{path}: {other:?}"),
+        }
+        let next = auths.request_login_code("+15555550100", "dfxdemo");
+        let next = if path == "blocking" { dfx::blocking(next) } else { rt.block_on(next) };
+        assert_eq!(next.expect("the next call on the connection").status(), 200, "{path}");
+    }
+}

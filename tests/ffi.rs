@@ -176,7 +176,7 @@ fn transport_failures_map_to_their_statuses() {
         let mut check = |f: Fault, expected: DfxStatus| {
             sb.push_fault(f);
             let st = dfx_auth_request_login_code(client, phone, org, &mut resp);
-            assert_eq!(text(dfx_status_name(st)).unwrap(), text(dfx_status_name(expected)).unwrap());
+            assert_eq!(st, expected, "{} instead of {}", text(dfx_status_name(st)).unwrap(), text(dfx_status_name(expected)).unwrap());
             assert!(resp.is_null(), "no response on transport errors");
             assert!(!last_error().is_empty());
         };

@@ -296,3 +296,16 @@ fn session_json_and_listener_rules() {
     assert_eq!(*calls.lock().unwrap(), vec![(true, true, false)]);
     c.session().set_listener(None).unwrap();
 }
+
+#[test]
+fn generate_token_sends_the_session_device_token() {
+    let sb = sandbox();
+    let c = client(&sb);
+    blocking(c.organizations().register_license(&license())).unwrap();
+    let device_token = c.session().get(SessionField::DeviceToken).to_string();
+    let (t, r) = pair(&sb);
+    blocking(c.auths().generate_token(&t, &r)).unwrap();
+    let last = sb.requests().len() - 1;
+    assert_eq!(sb.requests()[last].path, "auths/generateToken");
+    assert_eq!(bearer(&sb, last), Some(format!("Bearer {device_token}")), "the device token, not the pair's");
+}

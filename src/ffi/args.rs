@@ -70,3 +70,26 @@ pub(crate) unsafe fn out<'a, T>(ptr: *mut *mut T, name: &str) -> Result<&'a mut 
     *slot = std::ptr::null_mut();
     Ok(slot)
 }
+
+/// An optional integer out-parameter (NULL allowed): set to zero at once,
+/// so it holds 0 on every failure.
+///
+/// # Safety
+/// `ptr` is NULL or points to writable storage for one `T`.
+pub(crate) unsafe fn clear<T: Default>(ptr: *mut T) {
+    if let Some(slot) = ptr.as_mut() {
+        *slot = T::default();
+    }
+}
+
+/// A required integer out-parameter: not NULL, set to zero at once.
+///
+/// # Safety
+/// `ptr` is NULL or points to writable storage for one `T`.
+pub(crate) unsafe fn value_out<'a, T: Default>(ptr: *mut T, name: &str) -> Result<&'a mut T, Failure> {
+    let slot = ptr
+        .as_mut()
+        .ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL")))?;
+    *slot = T::default();
+    Ok(slot)
+}

@@ -30,7 +30,8 @@ use crate::requests::OnCancel;
 /// DFX_ERR_OUTCOME_UNKNOWN (the request may have reached the server but the
 /// answer was lost: timeout, connection dropped, body cut short — the pair
 /// may be consumed; dfx never retries a renew); DFX_ERR_CONNECT (nothing was
-/// sent; the pair is intact); DFX_ERR_TLS; DFX_ERR_DECODE (2xx, body not
+/// sent; the pair is intact); DFX_ERR_TIMEOUT (the time ran out while still
+/// connecting: nothing was sent; the pair is intact); DFX_ERR_TLS; DFX_ERR_DECODE (2xx, body not
 /// JSON); DFX_ERR_REDIRECT; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8;
 /// DFX_ERR_INVALID_ARGUMENT (empty string); DFX_ERR_WOULD_DEADLOCK (called
 /// from a dfx internal thread or this client's session listener);
@@ -61,8 +62,11 @@ pub unsafe extern "C" fn dfx_auth_renew(
 /// callback's DFX_ERR_CANCELLED message says whether the request had
 /// already been sent (then the pair may be spent).
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_renew_async(
     client: *mut DfxClient,
@@ -73,6 +77,7 @@ pub unsafe extern "C" fn dfx_auth_renew_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let token = required(token, "token")?;
         let refresh_token = required(refresh_token, "refresh_token")?;
@@ -121,8 +126,11 @@ pub unsafe extern "C" fn dfx_auth_request_login_code(
 /// arguments, checked now, with `callback`, `user_data` and
 /// `out_request_id` in place of `out_response`.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_request_login_code_async(
     client: *mut DfxClient,
@@ -133,6 +141,7 @@ pub unsafe extern "C" fn dfx_auth_request_login_code_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let phone_number = required(phone_number, "phone_number")?;
         let org_identifier = required(org_identifier, "org_identifier")?;
@@ -170,8 +179,11 @@ pub unsafe extern "C" fn dfx_auth_request_reset_password_link(
 /// arguments, checked now, with `callback`, `user_data` and
 /// `out_request_id` in place of `out_response`.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_request_reset_password_link_async(
     client: *mut DfxClient,
@@ -182,6 +194,7 @@ pub unsafe extern "C" fn dfx_auth_request_reset_password_link_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let email = required(email, "email")?;
         let org_identifier = required(org_identifier, "org_identifier")?;
@@ -219,8 +232,11 @@ pub unsafe extern "C" fn dfx_auth_send_reset_mobile(
 /// arguments, checked now, with `callback`, `user_data` and
 /// `out_request_id` in place of `out_response`.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_send_reset_mobile_async(
     client: *mut DfxClient,
@@ -231,6 +247,7 @@ pub unsafe extern "C" fn dfx_auth_send_reset_mobile_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let email = optional(email, "email")?;
         let phone_number = optional(phone_number, "phone_number")?;
@@ -271,8 +288,11 @@ pub unsafe extern "C" fn dfx_auth_generate_token(
 /// arguments, checked now, with `callback`, `user_data` and
 /// `out_request_id` in place of `out_response`.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_generate_token_async(
     client: *mut DfxClient,
@@ -283,6 +303,7 @@ pub unsafe extern "C" fn dfx_auth_generate_token_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let token = required(token, "token")?;
         let refresh_token = required(refresh_token, "refresh_token")?;
@@ -319,8 +340,11 @@ pub unsafe extern "C" fn dfx_auth_get_org_client_credentials(
 /// arguments, checked now, with `callback`, `user_data` and
 /// `out_request_id` in place of `out_response`.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_auth_get_org_client_credentials_async(
     client: *mut DfxClient,
@@ -330,6 +354,7 @@ pub unsafe extern "C" fn dfx_auth_get_org_client_credentials_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let org_id = required(org_id, "org_id")?;
         spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {

@@ -47,7 +47,9 @@ use crate::response::Response;
 /// session reads work; a blocking call returns DFX_ERR_WOULD_DEADLOCK
 /// (it would stall the thread that drives the requests); dfx_client_free()
 /// is allowed (see there). Keep callbacks short: hand the result to your
-/// own thread or event loop.
+/// own thread or event loop. A callback must return normally: a C++
+/// exception or longjmp() out of it into dfx is undefined behaviour (catch
+/// everything inside it).
 pub type DfxCallback = Option<unsafe extern "C" fn(user_data: *mut c_void, status: DfxStatus, response: *mut DfxResponse)>;
 
 /// A caller's pointer, carried to whatever thread runs its callback or

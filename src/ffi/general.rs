@@ -17,10 +17,10 @@ use crate::requests::OnCancel;
 /// Bearer: `token`; if `token` is NULL, the session's user token when set,
 /// else its device token. Session: unchanged.
 ///
-/// Ownership of `*out_response` as for dfx_auth_renew(). Returns DFX_OK;
-/// DFX_ERR_API (e.g. 401 TOKEN_EXPIRED or INVALID_TOKEN);
-/// DFX_ERR_INVALID_ARGUMENT (`token` is ""); and the transport and argument
-/// statuses listed for dfx_auth_request_login_code().
+/// Ownership of `*out_response` as for dfx_auth_renew(). DFX_ERR_API for
+/// e.g. 401 TOKEN_EXPIRED or INVALID_TOKEN; DFX_ERR_INVALID_ARGUMENT if
+/// `token` is ""; otherwise the statuses returned as for
+/// dfx_auth_request_login_code().
 /// Thread safety: safe to call concurrently on one client; blocks.
 /// Since 0.1.0.
 #[no_mangle]
@@ -40,8 +40,11 @@ pub unsafe extern "C" fn dfx_general_verify_token(
 /// arguments, checked now, with `callback`, `user_data` and
 /// `out_request_id` in place of `out_response`.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_general_verify_token_async(
     client: *mut DfxClient,
@@ -51,6 +54,7 @@ pub unsafe extern "C" fn dfx_general_verify_token_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let token = optional(token, "token")?;
         if token.as_deref().is_some_and(|s| s.is_empty()) {
@@ -66,8 +70,12 @@ pub unsafe extern "C" fn dfx_general_verify_token_async(
 /// when usable, or "MAINTENANCE", "ERROR", "LATENCY"), "Version",
 /// "Region".
 ///
-/// Bearer: none. Session: unchanged. Ownership of `*out_response` and the
-/// statuses returned as for dfx_auth_request_login_code().
+/// Bearer: none. Session: unchanged. Ownership of `*out_response` as for
+/// dfx_auth_renew().
+/// Returns DFX_OK; DFX_ERR_API; DFX_ERR_CONNECT; DFX_ERR_TIMEOUT;
+/// DFX_ERR_TLS; DFX_ERR_DECODE; DFX_ERR_TRUNCATED; DFX_ERR_CONNECTION_LOST;
+/// DFX_ERR_REDIRECT; DFX_ERR_TRANSPORT; DFX_ERR_NULL_ARGUMENT;
+/// DFX_ERR_WOULD_DEADLOCK; DFX_ERR_INTERNAL.
 /// Thread safety: safe to call concurrently on one client, and from a
 /// session listener; blocks. Since 0.1.0.
 #[no_mangle]
@@ -82,8 +90,11 @@ pub unsafe extern "C" fn dfx_general_status(client: *mut DfxClient, out_response
 /// arguments, checked now, with `callback`, `user_data` and
 /// `out_request_id` in place of `out_response`.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_general_status_async(
     client: *mut DfxClient,
@@ -92,6 +103,7 @@ pub unsafe extern "C" fn dfx_general_status_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         spawn_call(client, OnCancel::Abort, callback, user_data, out_request_id, move |c| async move {
             c.general().status().await

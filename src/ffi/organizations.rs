@@ -60,8 +60,11 @@ pub unsafe extern "C" fn dfx_organization_register_license(
 /// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_organization_register_license_async(
     client: *mut DfxClient,
@@ -75,6 +78,7 @@ pub unsafe extern "C" fn dfx_organization_register_license_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let license_key = required(license_key, "license_key")?;
         let device_type_id = required(device_type_id, "device_type_id")?;
@@ -97,9 +101,11 @@ pub unsafe extern "C" fn dfx_organization_register_license_async(
 /// DFX_SESSION_DEVICE_ID, DFX_SESSION_ROLE_ID and DFX_SESSION_USER_ID
 /// (listener called); the user pair is left as it is.
 ///
-/// Ownership of `*out_response` and the statuses returned as for
-/// dfx_organization_register_license() (but no DFX_ERR_DECODE for a
-/// missing pair: the answer is `{}` or empty).
+/// Ownership of `*out_response` as for dfx_auth_renew().
+/// Returns DFX_OK; DFX_ERR_API; DFX_ERR_CONNECT; DFX_ERR_TIMEOUT;
+/// DFX_ERR_TLS; DFX_ERR_DECODE; DFX_ERR_TRUNCATED; DFX_ERR_CONNECTION_LOST;
+/// DFX_ERR_REDIRECT; DFX_ERR_TRANSPORT; DFX_ERR_NULL_ARGUMENT;
+/// DFX_ERR_WOULD_DEADLOCK; DFX_ERR_INTERNAL.
 /// Thread safety: safe to call concurrently on one client; blocks.
 /// Since 0.1.0.
 #[no_mangle]
@@ -118,8 +124,11 @@ pub unsafe extern "C" fn dfx_organization_unregister_license(
 /// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_organization_unregister_license_async(
     client: *mut DfxClient,
@@ -128,6 +137,7 @@ pub unsafe extern "C" fn dfx_organization_unregister_license_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
             c.organizations().unregister_license().await
@@ -173,8 +183,11 @@ pub unsafe extern "C" fn dfx_organization_login(
 /// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_organization_login_async(
     client: *mut DfxClient,
@@ -187,6 +200,7 @@ pub unsafe extern "C" fn dfx_organization_login_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let email = required(email, "email")?;
         let password = required(password, "password")?;

@@ -64,6 +64,8 @@ fn opt_ptr(s: Option<&CStr>) -> *const c_char {
 }
 
 /// The HTTP status code of the answer (200, 401, …); 0 if `response` is NULL.
+/// Thread safety: any thread; accessors of one response may run concurrently
+/// (it is immutable).
 /// Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_status(response: *const DfxResponse) -> u16 {
@@ -80,7 +82,10 @@ pub unsafe extern "C" fn dfx_response_status(response: *const DfxResponse) -> u1
 /// An empty 2xx body is "null".
 ///
 /// Returns NULL only if `response` is NULL. The text is owned by the
-/// response and lives exactly as long as it. Since 0.1.0.
+/// response and lives exactly as long as it.
+/// Thread safety: any thread; accessors of one response may run concurrently
+/// (it is immutable).
+/// Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_body(response: *const DfxResponse) -> *const c_char {
     ffi_value!(ptr::null(), {
@@ -94,7 +99,10 @@ pub unsafe extern "C" fn dfx_response_body(response: *const DfxResponse) -> *con
 /// Returns NULL if `response` or `field` is NULL, `field` is not UTF-8, the
 /// body is not a JSON object, the field is missing or not a string (or
 /// holds a NUL character). The text is owned by the response and lives
-/// exactly as long as it. Since 0.1.0.
+/// exactly as long as it.
+/// Thread safety: any thread; accessors of one response may run concurrently
+/// (it is immutable).
+/// Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_get_string(
     response: *const DfxResponse,
@@ -116,7 +124,10 @@ pub unsafe extern "C" fn dfx_response_get_string(
 /// "TOKEN_EXPIRED", "TOO_MANY_REQUESTS".
 ///
 /// Returns NULL for a 2xx answer, when the body has no code, or if
-/// `response` is NULL. Lives as long as the response. Since 0.1.0.
+/// `response` is NULL. Lives as long as the response.
+/// Thread safety: any thread; accessors of one response may run concurrently
+/// (it is immutable).
+/// Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_error_code(response: *const DfxResponse) -> *const c_char {
     ffi_value!(ptr::null(), {
@@ -128,7 +139,10 @@ pub unsafe extern "C" fn dfx_response_error_code(response: *const DfxResponse) -
 /// "message").
 ///
 /// Returns NULL for a 2xx answer, when the body has no message, or if
-/// `response` is NULL. Lives as long as the response. Since 0.1.0.
+/// `response` is NULL. Lives as long as the response.
+/// Thread safety: any thread; accessors of one response may run concurrently
+/// (it is immutable).
+/// Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_error_message(response: *const DfxResponse) -> *const c_char {
     ffi_value!(ptr::null(), {
@@ -137,7 +151,9 @@ pub unsafe extern "C" fn dfx_response_error_message(response: *const DfxResponse
 }
 
 /// Free a response and wipe its body. NULL is a no-op. Every pointer
-/// obtained from its accessors becomes invalid. Since 0.1.0.
+/// obtained from its accessors becomes invalid.
+/// Thread safety: any thread, but not while another thread still uses the
+/// response or a pointer from its accessors. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_response_free(response: *mut DfxResponse) {
     ffi_value!((), {

@@ -10,7 +10,7 @@ use super::callback::{spawn_call, wipe, DfxCallback, SendPtr};
 use super::boundary::Failure;
 use super::client::DfxClient;
 use super::response::{run, DfxResponse};
-use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT, DFX_ERR_NULL_ARGUMENT};
+use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT};
 use super::string::hand_out;
 use crate::session::{Session, SessionField, TokenKind};
 use crate::requests::OnCancel;
@@ -65,11 +65,6 @@ pub(crate) fn token_kind(value: DfxTokenKind) -> Result<TokenKind, Failure> {
         DFX_TOKEN_USER => Ok(TokenKind::User),
         _ => Err(Failure::new(DFX_ERR_INVALID_ARGUMENT, format!("{value} is not a DfxTokenKind"))),
     }
-}
-
-fn expiry_out<'a>(out_exp: *mut i64) -> Result<&'a mut i64, Failure> {
-    unsafe { out_exp.as_mut() }
-        .ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, "argument `out_exp` is NULL"))
 }
 
 /// Read one session field. On DFX_OK `*out_value` is a new NUL-terminated
@@ -178,8 +173,13 @@ pub unsafe extern "C" fn dfx_session_from_json(client: *mut DfxClient, json: *co
 /// do. It must not free the client. `user_data` must stay valid, and be usable
 /// from any thread, until the listener is replaced or the client freed.
 ///
+/// The listener must return normally: a C++ exception or longjmp() out of
+/// it into dfx is undefined behaviour.
+///
 /// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`);
-/// DFX_ERR_WOULD_DEADLOCK (called from the listener). Since 0.1.0.
+/// DFX_ERR_WOULD_DEADLOCK (called from the listener).
+/// Thread safety: any thread; it takes effect for changes that start after
+/// it returns. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_client_set_session_listener(
     client: *mut DfxClient,
@@ -217,7 +217,8 @@ pub unsafe extern "C" fn dfx_client_set_session_listener(
 /// request may have reached the server but its answer was lost; the session
 /// keeps the old pair, which may be dead, and the listener is not called;
 /// never retried); DFX_ERR_INVALID_ARGUMENT (`kind` invalid, or no stored
-/// pair of that kind); DFX_ERR_CONNECT; DFX_ERR_TLS; DFX_ERR_DECODE;
+/// pair of that kind); DFX_ERR_CONNECT; DFX_ERR_TIMEOUT (while
+/// connecting: nothing was sent); DFX_ERR_TLS; DFX_ERR_DECODE;
 /// DFX_ERR_REDIRECT; DFX_ERR_CANCELLED (the renew it waited for was
 /// abandoned); DFX_ERR_NULL_ARGUMENT; DFX_ERR_WOULD_DEADLOCK (from a
 /// listener or an internal thread); DFX_ERR_INTERNAL.
@@ -242,8 +243,11 @@ pub unsafe extern "C" fn dfx_session_renew(
 /// background so the new pair is stored and announced, never lost.
 /// "No stored pair" is reported through the callback (DFX_ERR_INVALID_ARGUMENT).
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_session_renew_async(
     client: *mut DfxClient,
@@ -253,6 +257,7 @@ pub unsafe extern "C" fn dfx_session_renew_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let kind = token_kind(kind)?;
         spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
@@ -262,8 +267,8 @@ pub unsafe extern "C" fn dfx_session_renew_async(
 }
 
 /// When the session's stored token of `kind` expires: its JWT `exp` claim
-/// in Unix seconds, written to `*out_exp`. The signature is not checked
-/// (a client cannot); this only reads the claim.
+/// in Unix seconds, written to `*out_exp` (0 on failure). The signature is
+/// not checked (a client cannot); this only reads the claim.
 ///
 /// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_ARGUMENT (`kind`
 /// invalid, no stored token, not JWT-shaped, no numeric `exp`).
@@ -275,7 +280,7 @@ pub unsafe extern "C" fn dfx_session_token_expiry(
     out_exp: *mut i64,
 ) -> DfxStatus {
     ffi_status!({
-        let out = expiry_out(out_exp)?;
+        let out = args::value_out(out_exp, "out_exp")?;
         let client = args::handle(client, "client")?;
         let (token_field, _) = token_kind(kind)?.fields();
         let token = client.inner.session().get(token_field);
@@ -288,7 +293,7 @@ pub unsafe extern "C" fn dfx_session_token_expiry(
 }
 
 /// The `exp` claim (Unix seconds) of any JWT-shaped token, written to
-/// `*out_exp`. No signature check.
+/// `*out_exp` (0 on failure). No signature check.
 ///
 /// Returns DFX_OK; DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8;
 /// DFX_ERR_INVALID_ARGUMENT (not JWT-shaped, no numeric `exp`).
@@ -296,7 +301,7 @@ pub unsafe extern "C" fn dfx_session_token_expiry(
 #[no_mangle]
 pub unsafe extern "C" fn dfx_token_expiry(token: *const c_char, out_exp: *mut i64) -> DfxStatus {
     ffi_status!({
-        let out = expiry_out(out_exp)?;
+        let out = args::value_out(out_exp, "out_exp")?;
         let token = args::string(token, "token")?;
         *out = crate::token_expiry(token)?;
         Ok(())

@@ -16,7 +16,9 @@ pub(crate) fn hand_out(text: &str, out: &mut *mut c_char) -> Result<(), Failure>
 
 /// Wipe and free a string dfx handed out (dfx_session_get(),
 /// dfx_session_to_json()). NULL is a no-op. Never pass a string from any
-/// other source, and never free one twice. Since 0.1.0.
+/// other source, and never free one twice.
+/// Thread safety: any thread (not the one string from two threads at once).
+/// Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_string_free(string: *mut c_char) {
     ffi_value!((), {

@@ -43,8 +43,11 @@ pub unsafe extern "C" fn dfx_user_login(
 /// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_user_login_async(
     client: *mut DfxClient,
@@ -56,6 +59,7 @@ pub unsafe extern "C" fn dfx_user_login_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let email = required(email, "email")?;
         let password = required(password, "password")?;
@@ -101,8 +105,11 @@ pub unsafe extern "C" fn dfx_user_login_with_phone_code(
 /// `out_request_id` in place of `out_response`. A cancelled call still completes in the
 /// background so its effect on the session is never lost.
 /// Returns DFX_OK (accepted: the callback will run exactly once);
-/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT;
-/// DFX_ERR_INTERNAL. Since 0.1.0.
+/// DFX_ERR_NULL_ARGUMENT; DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT; DFX_ERR_CANCELLED
+/// (dfx_client_free() has begun: not accepted); DFX_ERR_INTERNAL. On any
+/// status but DFX_OK the callback never runs and `*out_request_id` is 0.
+/// Thread safety: any thread, including inside a callback or a session
+/// listener; never blocks. Since 0.1.0.
 #[no_mangle]
 pub unsafe extern "C" fn dfx_user_login_with_phone_code_async(
     client: *mut DfxClient,
@@ -114,6 +121,7 @@ pub unsafe extern "C" fn dfx_user_login_with_phone_code_async(
     out_request_id: *mut u64,
 ) -> DfxStatus {
     ffi_status!({
+        args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let login_code = required(login_code, "login_code")?;
         let phone_number = required(phone_number, "phone_number")?;

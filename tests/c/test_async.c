@@ -255,6 +255,7 @@ static void test_argument_errors(void) {
     CHECK_STATUS(dfx_session_renew_async(client, 9, on_done, &s, &id), DFX_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(dfx_auth_send_reset_mobile_async(client, NULL, "", on_done, &s, &id), DFX_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(dfx_general_verify_token_async(client, "", on_done, &s, &id), DFX_ERR_INVALID_ARGUMENT);
+    CHECK(id == 0); /* an out-parameter is cleared on failure */
     /* A transport error arrives through the callback, with no response. */
     DfxClient *refused = NULL;
     CHECK_STATUS(dfx_client_new("http://127.0.0.1:1", &refused), DFX_OK);

@@ -115,7 +115,7 @@ static void on_round(void *user_data, DfxStatus status, DfxResponse *response) {
         if (dfx_session_to_json(r->client, &json) != DFX_OK) atomic_fetch_add(&r->wrong, 1);
         dfx_string_free(json);
         dfx_client_cancel(r->client, (uint64_t)(rng() % 64));
-        uint64_t id = 0;
+        uint64_t id = 77;
         DfxStatus st = dfx_general_status_async(r->client, on_nested, r, &id);
         if (st == DFX_OK) {
             atomic_fetch_add(&r->accepted, 1);
