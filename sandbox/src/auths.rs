@@ -6,13 +6,12 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::api::{
-    answer, bearer_error, bearer_token, check_device_auth, forbidden, object_body, optional_str,
-    org_not_found, require_bearer, required_str, validation_error,
+    answer, bearer_error, bearer_token, check_device_auth, object_body, optional_str,
+    org_not_found, required_str, validation_error,
 };
-use crate::control::percent_decode;
-use crate::record::RecordedRequest;
+use crate::api::Call;
 use crate::reply::Reply;
-use crate::tokens::{Class, RenewError};
+use crate::tokens::RenewError;
 use crate::State;
 
 /// Lifetime of child tokens from `auths/generateToken`, unless `expiryInSec`
@@ -23,13 +22,12 @@ fn invalid_refresh(e: RenewError) -> Reply {
     Reply::error(401, "INVALID_REFRESH_TOKEN", e.message())
 }
 
-fn success() -> Reply {
-    Reply::json(200, &json!({ "success": true }))
-}
+use crate::api::success;
 
 /// `POST auths/renew` `{Token, RefreshToken, RefreshTokenExpiresIn?}`.
 /// The Authorization header is ignored.
-pub(crate) fn renew(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn renew(state: &State, call: &Call) -> Reply {
+    let req = call.req;
     answer(|| {
         let body = object_body(&req.body)?;
         let token = required_str(&body, "Token")?;
@@ -48,7 +46,8 @@ pub(crate) fn renew(state: &State, req: &RecordedRequest) -> Reply {
 /// `POST auths/generateToken` `{Token, RefreshToken, expiryInSec?}` → a
 /// child token with the pair's claims; the pair is not consumed. An
 /// Authorization header, when present, must carry a live token.
-pub(crate) fn generate_token(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn generate_token(state: &State, call: &Call) -> Reply {
+    let req = call.req;
     answer(|| {
         if let Some(token) = bearer_token(req)? {
             state.tokens.bearer(token).map_err(bearer_error)?;
@@ -68,7 +67,8 @@ pub(crate) fn generate_token(state: &State, req: &RecordedRequest) -> Reply {
 }
 
 /// `PATCH auths/users/code` `{PhoneNumber, Identifier}`.
-pub(crate) fn request_login_code(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn request_login_code(state: &State, call: &Call) -> Reply {
+    let req = call.req;
     answer(|| {
         check_device_auth(state, req)?;
         let body = object_body(&req.body)?;
@@ -83,7 +83,8 @@ pub(crate) fn request_login_code(state: &State, req: &RecordedRequest) -> Reply 
 }
 
 /// `PATCH auths/users/reset` `{Email, Identifier}`.
-pub(crate) fn request_reset_link(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn request_reset_link(state: &State, call: &Call) -> Reply {
+    let req = call.req;
     answer(|| {
         check_device_auth(state, req)?;
         let body = object_body(&req.body)?;
@@ -98,7 +99,8 @@ pub(crate) fn request_reset_link(state: &State, req: &RecordedRequest) -> Reply 
 
 /// `PATCH auths/users/reset/mobile` `{Email?, PhoneNumber?}`: at least one
 /// must be a non-empty string.
-pub(crate) fn send_reset_mobile(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn send_reset_mobile(state: &State, call: &Call) -> Reply {
+    let req = call.req;
     answer(|| {
         check_device_auth(state, req)?;
         let body = object_body(&req.body)?;
@@ -112,15 +114,9 @@ pub(crate) fn send_reset_mobile(state: &State, req: &RecordedRequest) -> Reply {
 }
 
 /// `GET auths/organization/credentials/{orgId}`, user token required.
-/// `raw_org_id` is the path segment as sent.
-pub(crate) fn org_credentials(state: &State, req: &RecordedRequest, raw_org_id: &str) -> Reply {
+pub(crate) fn org_credentials(state: &State, call: &Call) -> Reply {
     answer(|| {
-        let who = require_bearer(state, req)?;
-        if who.class != Class::User {
-            return Err(forbidden("This endpoint needs a user token"));
-        }
-        let org_id = percent_decode(raw_org_id);
-        let org = state.directory.org_by_id(&org_id).ok_or_else(|| {
+        let org = state.directory.org_by_id(call.param("orgId")).ok_or_else(|| {
             Reply::error(404, "ORGANIZATION_NOT_FOUND", "No organization has this OrganizationID")
         })?;
         Ok(Reply::json(
@@ -134,5 +130,22 @@ pub(crate) fn org_credentials(state: &State, req: &RecordedRequest, raw_org_id: 
                 "identityProviders": [],
             }),
         ))
+    })
+}
+
+/// `GET auth/v1/authenticate` and `GET auth/v1/validate`: the bearer's
+/// claims (without DeviceID) plus `Policies` and `Permissions`.
+pub(crate) fn authenticate(state: &State, call: &Call) -> Reply {
+    answer(|| {
+        let token = bearer_token(call.req)?.unwrap_or_default();
+        let mut claims = state.tokens.claims(token).map_err(bearer_error)?;
+        if let Some(c) = claims.as_object_mut() {
+            for k in ["ActiveLicense", "DeviceID", "RemainingMeasurement"] {
+                c.remove(k);
+            }
+            c.insert("Policies".into(), json!({ "LoginUser": true }));
+            c.insert("Permissions".into(), json!({}));
+        }
+        Ok(Reply::json(200, &claims))
     })
 }

@@ -8,7 +8,7 @@ use crate::api::{
     org_not_found, pair_reply, required_str, validation_error,
 };
 use crate::directory::SeatError;
-use crate::record::RecordedRequest;
+use crate::api::Call;
 use crate::reply::Reply;
 use crate::seed::DEVICE_ROLE_ID;
 use crate::tokens::{random_uuid, Class, Identity};
@@ -30,7 +30,8 @@ pub(crate) const DEVICE_TYPES: [&str; 9] = [
 /// `POST organizations/licenses` `{Key, DeviceTypeID, Name, Identifier,
 /// Version, TokenExpiresIn?, TokenSubject?, RefreshTokenExpiresIn?}`: a new
 /// device, its token pair; one seat of the licence.
-pub(crate) fn register_license(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn register_license(state: &State, call: &Call) -> Reply {
+    let req = call.req;
     answer(|| {
         let body = object_body(&req.body)?;
         let key = required_str(&body, "Key")?;
@@ -80,7 +81,8 @@ pub(crate) fn register_license(state: &State, req: &RecordedRequest) -> Reply {
 
 /// `DELETE organizations/licenses`, `Bearer <device token>`: decommissions
 /// the device. Every token carrying its DeviceID dies; its seat is freed.
-pub(crate) fn unregister_license(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn unregister_license(state: &State, call: &Call) -> Reply {
+    let req = call.req;
     answer(|| {
         let Some(token) = bearer_token(req)? else {
             return Err(Reply::error(
@@ -98,7 +100,8 @@ pub(crate) fn unregister_license(state: &State, req: &RecordedRequest) -> Reply 
 /// `POST organizations/auth` `{Email, Password, Identifier, MFAToken?,
 /// TokenExpiresIn?, RefreshTokenExpiresIn?}`: a view-only user token (no
 /// DeviceID claim).
-pub(crate) fn login(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn login(state: &State, call: &Call) -> Reply {
+    let req = call.req;
     answer(|| {
         let body = object_body(&req.body)?;
         let email = required_str(&body, "Email")?;
@@ -110,7 +113,7 @@ pub(crate) fn login(state: &State, req: &RecordedRequest) -> Reply {
             .directory
             .login(&org.id, email, password)
             .ok_or_else(invalid_credentials)?;
-        let identity = Identity::user(user, org.id.clone(), None);
+        let identity = Identity::user(&user, org.id.clone(), None);
         let (token, refresh) = issue_pair(state, identity, &body);
         Ok(pair_reply(token, refresh))
     })
@@ -118,4 +121,39 @@ pub(crate) fn login(state: &State, req: &RecordedRequest) -> Reply {
 
 pub(crate) fn invalid_credentials() -> Reply {
     Reply::error(401, "INVALID_CREDENTIALS", "Wrong e-mail or password")
+}
+
+/// `GET organizations`: the bearer's organization, with the sandbox's
+/// (fixed) password and session policy.
+pub(crate) fn retrieve(state: &State, call: &Call) -> Reply {
+    answer(|| {
+        let org_id = &call.who()?.organization_id;
+        let org = state.directory.org_by_id(org_id).ok_or_else(org_not_found)?;
+        Ok(Reply::json(
+            200,
+            &json!({
+                "ID": org.id,
+                "Name": org.identifier,
+                "Identifier": org.identifier,
+                "StatusID": "ACTIVE",
+                "Contact": "dfx-sandbox",
+                "Email": "developer@example.com",
+                "PasswordMinLength": 8,
+                "AdminPasswordMinLength": 12,
+                "PasswordRequireCharacterClasses": 0,
+                "PasswordRequireUppercase": false,
+                "PasswordRequireLowercase": false,
+                "PasswordRequireDigits": false,
+                "PasswordRequireSpecial": false,
+                "PasswordRotateDays": 0,
+                "RequireUniquePasswordsCount": 0,
+                "SessionMaxDurationSeconds": 86400,
+                "SessionIdleDurationSeconds": 3600,
+                "OrgAddresses": [],
+                "LivenessConfig": { "VisageLiveness": false },
+                "Created": 1767225600,
+                "Updated": 1767225600,
+            }),
+        ))
+    })
 }
