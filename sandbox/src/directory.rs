@@ -228,6 +228,8 @@ impl Directory {
             "Email": user.map(|u| u.email.clone()),
             "Password": user.map(|u| u.password.clone()),
             "PhoneNumber": user.and_then(|u| u.phone_number.clone()),
+            "StudyID": crate::seed::SANDBOX_STUDY_ID,
+            "ArchivedStudyID": crate::seed::SANDBOX_ARCHIVED_STUDY_ID,
         })
     }
 

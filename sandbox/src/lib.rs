@@ -12,7 +12,13 @@
 //! Seed data: organization [`SANDBOX_ORG_IDENTIFIER`] (`dfxdemo`, ID
 //! [`SANDBOX_ORG_ID`]), licence [`SANDBOX_LICENSE_KEY`] with
 //! [`SANDBOX_LICENSE_SEATS`] seats, user [`SANDBOX_USER_EMAIL`] /
-//! [`SANDBOX_USER_PASSWORD`] with phone [`SANDBOX_USER_PHONE`].
+//! [`SANDBOX_USER_PASSWORD`] with phone [`SANDBOX_USER_PHONE`]; in every
+//! organization the studies [`SANDBOX_STUDY_ID`] (active) and
+//! [`SANDBOX_ARCHIVED_STUDY_ID`] (inactive).
+//!
+//! Every operation of the API is answered (see `README.md`, "All
+//! operations"): measurements, studies, profiles and users keep real state,
+//! the rest answer fixed documented bodies.
 //!
 //! The server runs on its own thread with its own tokio runtime; it needs no
 //! ambient runtime and stops (joining its thread) when the [`Sandbox`] drops.

@@ -97,7 +97,8 @@ fn seed_and_status() {
     assert_eq!(
         resp.json(),
         json!({"LicenseKey": "DFX-SANDBOX-LICENSE", "Organization": "dfxdemo", "OrganizationID": SANDBOX_ORG_ID,
-               "Email": "developer@example.com", "Password": "sandbox-password", "PhoneNumber": "+15555550100"})
+               "Email": "developer@example.com", "Password": "sandbox-password", "PhoneNumber": "+15555550100",
+               "StudyID": dfx_sandbox::SANDBOX_STUDY_ID, "ArchivedStudyID": dfx_sandbox::SANDBOX_ARCHIVED_STUDY_ID})
     );
     assert_eq!(send(sb.addr(), "POST", "/_sandbox/seed", &[], b"").complete().status, 405);
     assert_eq!(sb.seats_used(SANDBOX_LICENSE_KEY), Some(0));
