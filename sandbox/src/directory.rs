@@ -169,18 +169,21 @@ impl Directory {
 
     /// The user of `organization_id` with these credentials.
     pub(crate) fn login(&self, organization_id: &str, email: &str, password: &str) -> Option<User> {
-        self.lock_users().iter().cloned().find(|u| {
-            u.organization_id == organization_id
-                && u.email.eq_ignore_ascii_case(email)
-                && u.password == password
-        })
+        self.lock_users()
+            .iter()
+            .find(|u| {
+                u.organization_id == organization_id
+                    && u.email.eq_ignore_ascii_case(email)
+                    && u.password == password
+            })
+            .cloned()
     }
 
     pub(crate) fn user_by_phone(&self, organization_id: &str, phone: &str) -> Option<User> {
         self.lock_users()
             .iter()
-            .cloned()
             .find(|u| u.organization_id == organization_id && u.phone_number.as_deref() == Some(phone))
+            .cloned()
     }
 
     /// Takes a seat of licence `key` of organization `org_identifier` for

@@ -163,8 +163,8 @@ fn create_checks() {
     err(req(&sb, "POST", "/measurements", view, Some(study())), 403, "FORBIDDEN");
 }
 
-fn ids(v: &Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|m| m["ID"].as_str().unwrap().to_owned()).collect()
+fn ids(v: &Value) -> Vec<&str> {
+    v.as_array().unwrap().iter().map(|m| m["ID"].as_str().unwrap()).collect()
 }
 
 #[test]
@@ -186,26 +186,26 @@ fn list_filters_and_delete() {
     let list = |q: &str| ok(req(&sb, "GET", &format!("/measurements{q}"), &user, None));
     let all = list("");
     // Own measurements only, newest first, each with TotalCount.
-    assert_eq!(ids(&all), [c.clone(), b.clone(), a.clone()]);
+    assert_eq!(ids(&all), [c.as_str(), b.as_str(), a.as_str()]);
     assert!(all.as_array().unwrap().iter().all(|m| m["TotalCount"] == 3));
-    assert_eq!(ids(&list("?StatusID=COMPLETE")), [c.clone()]);
-    assert_eq!(ids(&list("?StatusID=CAPTURING")), [b.clone(), a.clone()]);
-    assert_eq!(ids(&list(&format!("?StudyID={SANDBOX_ARCHIVED_STUDY_ID}"))), [b.clone()]);
-    assert_eq!(ids(&list(&format!("?UserProfileID={profile}"))), [b.clone()]);
-    assert_eq!(ids(&list("?UserProfileName=Kim%20Lee")), [b.clone()]);
+    assert_eq!(ids(&list("?StatusID=COMPLETE")), [c.as_str()]);
+    assert_eq!(ids(&list("?StatusID=CAPTURING")), [b.as_str(), a.as_str()]);
+    assert_eq!(ids(&list(&format!("?StudyID={SANDBOX_ARCHIVED_STUDY_ID}"))), [b.as_str()]);
+    assert_eq!(ids(&list(&format!("?UserProfileID={profile}"))), [b.as_str()]);
+    assert_eq!(ids(&list("?UserProfileName=Kim%20Lee")), [b.as_str()]);
     assert_eq!(list("?UserProfileName=Kim%20Lee")[0]["UserProfileName"], "Kim Lee");
     let page = list("?Limit=1&Offset=1");
-    assert_eq!(ids(&page), [b.clone()]);
+    assert_eq!(ids(&page), [b.as_str()]);
     assert_eq!(page[0]["TotalCount"], 3);
-    assert_eq!(ids(&list("?StatusID=CAPTURING&Limit=1")), [b.clone()]);
-    assert_eq!(ids(&list("?Offset=9")), Vec::<String>::new());
+    assert_eq!(ids(&list("?StatusID=CAPTURING&Limit=1")), [b.as_str()]);
+    assert_eq!(ids(&list("?Offset=9")), Vec::<&str>::new());
     // Python's empty values mean "no filter".
     assert_eq!(ids(&list("?StatusID=&Limit=&Offset=")).len(), 3);
     err(req(&sb, "GET", "/measurements?Limit=ten", &user, None), 400, "VALIDATION_ERROR");
     err(req(&sb, "GET", "/measurements?Offset=-1", &user, None), 400, "VALIDATION_ERROR");
     // The organization's view has everyone's.
     let org = ok(req(&sb, "GET", "/organizations/measurements", &user, None));
-    assert_eq!(ids(&org), [theirs.clone(), c.clone(), b.clone(), a.clone()]);
+    assert_eq!(ids(&org), [theirs.as_str(), c.as_str(), b.as_str(), a.as_str()]);
     let one = ok(req(&sb, "GET", &format!("/organizations/measurements/{theirs}?ExpandResults=true"), &user, None));
     assert_eq!(one["UserID"], ok(req(&sb, "GET", "/auth", &other, None))["ID"]);
     // The study and the profile count them.
@@ -218,14 +218,14 @@ fn list_filters_and_delete() {
     err(req(&sb, "GET", &format!("/measurements/{a}"), &user, None), 404, "NOT_FOUND");
     err(chunk(&sb, &user, &a, "FIRST::PROCESS", b"x"), 404, "INVALID_MEASUREMENT");
     err(req(&sb, "DELETE", &format!("/measurements/{a}"), &user, None), 404, "NOT_FOUND");
-    assert_eq!(ids(&list("")), [c.clone(), b.clone()]);
+    assert_eq!(ids(&list("")), [c.as_str(), b.as_str()]);
     // Bulk deletes: by study, by user.
     ok(req(&sb, "DELETE", &format!("/studies/{SANDBOX_ARCHIVED_STUDY_ID}/measurements"), &user, None));
-    assert_eq!(ids(&list("")), [c.clone()]);
+    assert_eq!(ids(&list("")), [c.as_str()]);
     let user_id = ok(req(&sb, "GET", "/auth", &user, None))["ID"].as_str().unwrap().to_owned();
     ok(req(&sb, "DELETE", &format!("/users/{user_id}/measurements"), &user, None));
-    assert_eq!(ids(&list("")), Vec::<String>::new());
-    assert_eq!(ids(&ok(req(&sb, "GET", "/organizations/measurements", &user, None))), [theirs]);
+    assert_eq!(ids(&list("")), Vec::<&str>::new());
+    assert_eq!(ids(&ok(req(&sb, "GET", "/organizations/measurements", &user, None))), [theirs.as_str()]);
 }
 
 #[test]
