@@ -48,9 +48,6 @@ pub(crate) const USERS_SEND_ACCOUNT_ACTIVATION_CODE: &str = r#"{"success":true,"
 /// `users.signup`.
 pub(crate) const USERS_SIGNUP: &str = r#"{"success":true}"#;
 
-/// `users.requestLoginCode`.
-pub(crate) const USERS_REQUEST_LOGIN_CODE: &str = r#"{"success":true}"#;
-
 /// `users.changePassword`.
 pub(crate) const USERS_CHANGE_PASSWORD: &str = r#"{"success":true}"#;
 

@@ -112,7 +112,7 @@ pub(crate) static ROUTES: &[Route] = &[
     row("users.sendAccountActivationCode", GET, "users/verificationCode/{userId}/{orgKey}", User, NoBody, Fixed(fixed::USERS_SEND_ACCOUNT_ACTIVATION_CODE)),
     row("users.sendAccountActivationCode", POST, "users/verificationCode/{userId}/{orgKey}", User, NoBody, Fixed(fixed::USERS_SEND_ACCOUNT_ACTIVATION_CODE)),
     row("users.signup", POST, "users/signup", User, Fields(&["Email", "FirstName", "LastName", "Password", "Industry", "Region"]), Fixed(fixed::USERS_SIGNUP)),
-    row("users.requestLoginCode", GET, "users/auth/code/{orgKey}/{phoneNumber}", User, NoBody, Fixed(fixed::USERS_REQUEST_LOGIN_CODE)),
+    row("users.requestLoginCode", GET, "users/auth/code/{orgKey}/{phoneNumber}", User, NoBody, Handler(users::request_login_code)),
     row("users.loginWithPhoneCode", POST, "users/auth/code", None, Fields(&["LoginCode", "PhoneNumber", "OrgKey"]), Handler(users::login_with_phone_code)),
     row("users.delete", DELETE, "users/{userId}/measurements", User, NoBody, Handler(measurements::delete_by_user)),
     row("users.changePassword", POST, "users/changepassword", User, Fields(&["Identifier", "Email", "Password", "NewPassword"]), Fixed(fixed::USERS_CHANGE_PASSWORD)),
@@ -232,11 +232,12 @@ pub(crate) static ROUTES: &[Route] = &[
 /// share one shape (they differ by method).
 pub(crate) fn lookup(segments: &[String]) -> Vec<&'static Route> {
     let mut best: Vec<&'static Route> = Vec::new();
-    let mut best_key: Vec<bool> = Vec::new();
+    let mut best_key = 0u64;
     for route in ROUTES {
         let Some(key) = specificity(route.path, segments) else { continue };
         if best.is_empty() || key > best_key {
-            best = vec![route];
+            best.clear();
+            best.push(route);
             best_key = key;
         } else if key == best_key {
             best.push(route);
@@ -245,22 +246,22 @@ pub(crate) fn lookup(segments: &[String]) -> Vec<&'static Route> {
     best
 }
 
-/// `None` when `template` does not match; else one flag per segment, true
-/// where the template has a literal.
-fn specificity(template: &str, segments: &[String]) -> Option<Vec<bool>> {
-    let parts: Vec<&str> = template.split('/').collect();
-    if parts.len() != segments.len() {
+/// `None` when `template` does not match; else a bit per segment, the first
+/// segment the most significant, set where the template has a literal (so a
+/// larger key is more specific). No allocation: this runs for every row on
+/// every request, renews included.
+fn specificity(template: &str, segments: &[String]) -> Option<u64> {
+    if segments.len() > 63 || template.split('/').count() != segments.len() {
         return Option::None;
     }
-    let mut key = Vec::with_capacity(parts.len());
-    for (part, seg) in parts.iter().zip(segments) {
+    let mut key = 0u64;
+    for (i, (part, seg)) in template.split('/').zip(segments).enumerate() {
         if is_param(part) {
             if seg.is_empty() {
                 return Option::None;
             }
-            key.push(false);
         } else if part == seg {
-            key.push(true);
+            key |= 1 << (62 - i);
         } else {
             return Option::None;
         }

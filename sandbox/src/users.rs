@@ -223,3 +223,17 @@ pub(crate) fn remove_by_id(state: &State, call: &Call) -> Reply {
         Ok(success())
     })
 }
+
+/// `GET users/auth/code/{orgKey}/{phoneNumber}` (the older form of
+/// `auths.requestLoginCode`): issues a login code for the phone, as `PATCH
+/// auths/users/code` does.
+pub(crate) fn request_login_code(state: &State, call: &Call) -> Reply {
+    answer(|| {
+        let org = call.param("orgKey");
+        if !state.has_org(org) {
+            return Err(org_not_found());
+        }
+        state.issue_login_code(call.param("phoneNumber"), org);
+        Ok(success())
+    })
+}

@@ -182,6 +182,20 @@ fn logout_ends_every_session_of_the_user() {
 }
 
 #[test]
+fn older_login_code_request_issues_a_code() {
+    let sb = Sandbox::start(Config::default()).unwrap();
+    let (user, _) = sb.create_pair(TokenKind::User, 600);
+    let phone = dfx_sandbox::SANDBOX_USER_PHONE;
+    // The phone's "+" arrives percent-encoded and is decoded.
+    let path = format!("/users/auth/code/{SANDBOX_ORG_IDENTIFIER}/{}", phone.replace('+', "%2B"));
+    assert_eq!(ok(req(&sb, "GET", &path, Some(&user), None)), json!({"success": true}));
+    let code = sb.login_code(phone).unwrap();
+    let body = json!({"LoginCode": code, "PhoneNumber": phone, "OrgKey": SANDBOX_ORG_IDENTIFIER});
+    assert!(ok(req(&sb, "POST", "/users/auth/code", None, Some(body)))["Token"].is_string());
+    err(req(&sb, "GET", "/users/auth/code/nope/123", Some(&user), None), 404, "ORGANIZATION_NOT_FOUND");
+}
+
+#[test]
 fn studies_list_retrieve_types_and_changes() {
     let sb = Sandbox::start(Config::default()).unwrap();
     let (user, _) = sb.create_pair(TokenKind::User, 600);
