@@ -358,3 +358,25 @@ fn path_parameters_are_percent_decoded() {
     // The recording keeps the literal path.
     assert!(c.sb.requests().iter().any(|r| r.path.ends_with("%36c0d7a2e-4b1f-4e3a-9d5c-3f8e2a1b0dfd")));
 }
+
+#[test]
+fn a_fault_and_the_recording_apply_to_every_route() {
+    let c = ctx();
+    for op in operations() {
+        let path = c.path(&op);
+        let before = c.sb.count(&op.method, &path);
+        c.sb.push_fault(dfx_sandbox::Fault {
+            method: Some(op.method.clone()),
+            path: path.clone(),
+            action: dfx_sandbox::Action::Status,
+            status: 503,
+            body: format!(r#"{{"Code":"SANDBOX_FAULT","Message":"{}"}}"#, op.name),
+            content_type: Some("application/json; charset=utf-8".into()),
+            ..Default::default()
+        });
+        // Even without a bearer: a Before fault replaces all handling.
+        let resp = request(&c.sb, &op.method, &path, None, op.body.as_ref());
+        assert_eq!((resp.status, resp.json()["Message"].as_str()), (503, Some(op.name.as_str())));
+        assert_eq!(c.sb.count(&op.method, &path), before + 1, "{}", op.name);
+    }
+}
