@@ -22,9 +22,8 @@ pub(crate) fn status(_: &State, _: &Call) -> Reply {
 
 /// `GET auth`, `Bearer <token>` of any type → its decoded claims.
 pub(crate) fn verify_token(state: &State, call: &Call) -> Reply {
-    let req = call.req;
     answer(|| {
-        let Some(token) = bearer_token(req)? else {
+        let Some(token) = bearer_token(call.req)? else {
             return Err(Reply::error(
                 401,
                 "INVALID_TOKEN",

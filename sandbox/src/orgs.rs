@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use crate::api::{
-    answer, bearer_error, bearer_token, check_mfa_token, issue_pair, object_body, optional_str,
+    answer, bearer_error, bearer_token, check_mfa_token, issue_pair, optional_str,
     org_not_found, pair_reply, required_str, validation_error,
 };
 use crate::directory::SeatError;
@@ -31,9 +31,8 @@ pub(crate) const DEVICE_TYPES: [&str; 9] = [
 /// Version, TokenExpiresIn?, TokenSubject?, RefreshTokenExpiresIn?}`: a new
 /// device, its token pair; one seat of the licence.
 pub(crate) fn register_license(state: &State, call: &Call) -> Reply {
-    let req = call.req;
     answer(|| {
-        let body = object_body(&req.body)?;
+        let body = &call.body;
         let key = required_str(&body, "Key")?;
         let device_type = required_str(&body, "DeviceTypeID")?;
         if !DEVICE_TYPES.contains(&device_type) {
@@ -65,7 +64,7 @@ pub(crate) fn register_license(state: &State, call: &Call) -> Reply {
             role_id: DEVICE_ROLE_ID.to_owned(),
             session_gen: 1,
         };
-        let (token, refresh) = issue_pair(state, identity, &body);
+        let (token, refresh) = issue_pair(state, identity, body);
         Ok(Reply::json(
             200,
             &json!({
@@ -82,9 +81,8 @@ pub(crate) fn register_license(state: &State, call: &Call) -> Reply {
 /// `DELETE organizations/licenses`, `Bearer <device token>`: decommissions
 /// the device. Every token carrying its DeviceID dies; its seat is freed.
 pub(crate) fn unregister_license(state: &State, call: &Call) -> Reply {
-    let req = call.req;
     answer(|| {
-        let Some(token) = bearer_token(req)? else {
+        let Some(token) = bearer_token(call.req)? else {
             return Err(Reply::error(
                 401,
                 "INVALID_TOKEN",
@@ -101,9 +99,8 @@ pub(crate) fn unregister_license(state: &State, call: &Call) -> Reply {
 /// TokenExpiresIn?, RefreshTokenExpiresIn?}`: a view-only user token (no
 /// DeviceID claim).
 pub(crate) fn login(state: &State, call: &Call) -> Reply {
-    let req = call.req;
     answer(|| {
-        let body = object_body(&req.body)?;
+        let body = &call.body;
         let email = required_str(&body, "Email")?;
         let password = required_str(&body, "Password")?;
         let ident = required_str(&body, "Identifier")?;
@@ -114,7 +111,7 @@ pub(crate) fn login(state: &State, call: &Call) -> Reply {
             .login(&org.id, email, password)
             .ok_or_else(invalid_credentials)?;
         let identity = Identity::user(&user, org.id.clone(), None);
-        let (token, refresh) = issue_pair(state, identity, &body);
+        let (token, refresh) = issue_pair(state, identity, body);
         Ok(pair_reply(token, refresh))
     })
 }

@@ -5,8 +5,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::api::{
-    answer, check_mfa_token, forbidden, issue_pair, object_body, org_not_found, pair_reply,
-    require_bearer, required_str, validation_error, contains_ci, empty_object, list_reply, not_found,
+    answer, check_mfa_token, issue_pair, org_not_found, pair_reply,
+    required_str, validation_error, contains_ci, empty_object, list_reply, not_found,
     optional_nonempty, success,
 };
 use crate::orgs::invalid_credentials;
@@ -20,13 +20,10 @@ use crate::State;
 /// TokenExpiresIn?, RefreshTokenExpiresIn?}`: a user token bound to the
 /// device (its DeviceID claim), for a user of the device's organization.
 pub(crate) fn login(state: &State, call: &Call) -> Reply {
-    let req = call.req;
     answer(|| {
-        let device = require_bearer(state, req)?;
-        if device.class != Class::Device {
-            return Err(forbidden("This endpoint needs a device token"));
-        }
-        let body = object_body(&req.body)?;
+        // The route table requires a device token.
+        let device = call.who()?.clone();
+        let body = &call.body;
         let email = required_str(&body, "Email")?;
         let password = required_str(&body, "Password")?;
         check_mfa_token(&body)?;
@@ -35,7 +32,7 @@ pub(crate) fn login(state: &State, call: &Call) -> Reply {
             .login(&device.organization_id, email, password)
             .ok_or_else(invalid_credentials)?;
         let identity = Identity::user(&user, device.organization_id, device.device_id);
-        let (token, refresh) = issue_pair(state, identity, &body);
+        let (token, refresh) = issue_pair(state, identity, body);
         Ok(pair_reply(token, refresh))
     })
 }
@@ -44,9 +41,8 @@ pub(crate) fn login(state: &State, call: &Call) -> Reply {
 /// RefreshTokenExpiresIn?}`: the code must be the last one issued for the
 /// phone by `PATCH auths/users/code` for that organization; it is used up.
 pub(crate) fn login_with_phone_code(state: &State, call: &Call) -> Reply {
-    let req = call.req;
     answer(|| {
-        let body = object_body(&req.body)?;
+        let body = &call.body;
         // JS sends a number, Python a string. A number loses leading zeros,
         // so it is padded back to the six digits codes have.
         let code = match body.get("LoginCode") {
@@ -67,7 +63,7 @@ pub(crate) fn login_with_phone_code(state: &State, call: &Call) -> Reply {
             return Err(invalid_code());
         }
         let identity = Identity::user(&user, org.id.clone(), None);
-        let (token, refresh) = issue_pair(state, identity, &body);
+        let (token, refresh) = issue_pair(state, identity, body);
         Ok(pair_reply(token, refresh))
     })
 }

@@ -248,7 +248,8 @@ fn every_operation_checks_its_bearer() {
         let resp = ok_json(request(&c.sb, "POST", "auths/generateToken", None, Some(&json!({"Token": t, "RefreshToken": r}))));
         (resp["Token"].as_str().unwrap().to_owned(), ())
     };
-    let (expired, _) = c.sb.create_pair(TokenKind::User, 0);
+    let (expired_user, _) = c.sb.create_pair(TokenKind::User, 0);
+    let (expired_device, _) = c.sb.create_pair(TokenKind::Device, 0);
     let mut checked = 0;
     for op in operations() {
         // Placeholder IDs: the bearer is checked before anything else.
@@ -272,9 +273,8 @@ fn every_operation_checks_its_bearer() {
         };
         expect(send(None), 401, "INVALID_TOKEN", &what("no Authorization"));
         expect(send(Some("nope")), 401, "INVALID_TOKEN", &what("an unknown token"));
-        if op.bearer != "device" {
-            expect(send(Some(&expired)), 401, "TOKEN_EXPIRED", &what("an expired token"));
-        }
+        let expired = if op.bearer == "device" { &expired_device } else { &expired_user };
+        expect(send(Some(expired)), 401, "TOKEN_EXPIRED", &what("an expired token"));
         for token in wrong {
             expect(send(Some(token)), 403, "FORBIDDEN", &what("the wrong kind of token"));
         }
