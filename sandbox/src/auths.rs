@@ -29,8 +29,8 @@ use crate::api::success;
 pub(crate) fn renew(state: &State, call: &Call) -> Reply {
     answer(|| {
         let body = &call.body;
-        let token = required_str(&body, "Token")?;
-        let refresh = required_str(&body, "RefreshToken")?;
+        let token = required_str(body, "Token")?;
+        let refresh = required_str(body, "RefreshToken")?;
         // Honoured only when it is a positive integer; it can only shorten.
         let refresh_ttl = body
             .get("RefreshTokenExpiresIn")
@@ -49,8 +49,8 @@ pub(crate) fn renew(state: &State, call: &Call) -> Reply {
 pub(crate) fn generate_token(state: &State, call: &Call) -> Reply {
     answer(|| {
         let body = &call.body;
-        let token = required_str(&body, "Token")?;
-        let refresh = required_str(&body, "RefreshToken")?;
+        let token = required_str(body, "Token")?;
+        let refresh = required_str(body, "RefreshToken")?;
         // The Python client's `expiryInSec`; it can only shorten.
         let ttl = body
             .get("expiryInSec")
@@ -66,8 +66,8 @@ pub(crate) fn generate_token(state: &State, call: &Call) -> Reply {
 pub(crate) fn request_login_code(state: &State, call: &Call) -> Reply {
     answer(|| {
         let body = &call.body;
-        let phone = required_str(&body, "PhoneNumber")?;
-        let org = required_str(&body, "Identifier")?;
+        let phone = required_str(body, "PhoneNumber")?;
+        let org = required_str(body, "Identifier")?;
         if !state.has_org(org) {
             return Err(org_not_found());
         }
@@ -80,8 +80,8 @@ pub(crate) fn request_login_code(state: &State, call: &Call) -> Reply {
 pub(crate) fn request_reset_link(state: &State, call: &Call) -> Reply {
     answer(|| {
         let body = &call.body;
-        required_str(&body, "Email")?;
-        let org = required_str(&body, "Identifier")?;
+        required_str(body, "Email")?;
+        let org = required_str(body, "Identifier")?;
         if !state.has_org(org) {
             return Err(org_not_found());
         }
@@ -94,8 +94,8 @@ pub(crate) fn request_reset_link(state: &State, call: &Call) -> Reply {
 pub(crate) fn send_reset_mobile(_: &State, call: &Call) -> Reply {
     answer(|| {
         let body = &call.body;
-        let email = optional_str(&body, "Email")?.unwrap_or_default();
-        let phone = optional_str(&body, "PhoneNumber")?.unwrap_or_default();
+        let email = optional_str(body, "Email")?.unwrap_or_default();
+        let phone = optional_str(body, "PhoneNumber")?.unwrap_or_default();
         if email.is_empty() && phone.is_empty() {
             return Err(validation_error("Email or PhoneNumber is required"));
         }

@@ -33,16 +33,16 @@ pub(crate) const DEVICE_TYPES: [&str; 9] = [
 pub(crate) fn register_license(state: &State, call: &Call) -> Reply {
     answer(|| {
         let body = &call.body;
-        let key = required_str(&body, "Key")?;
-        let device_type = required_str(&body, "DeviceTypeID")?;
+        let key = required_str(body, "Key")?;
+        let device_type = required_str(body, "DeviceTypeID")?;
         if !DEVICE_TYPES.contains(&device_type) {
             return Err(validation_error(&format!("DeviceTypeID must be one of {}", DEVICE_TYPES.join(", "))));
         }
-        required_str(&body, "Name")?;
-        let ident = required_str(&body, "Identifier")?;
-        required_str(&body, "Version")?;
+        required_str(body, "Name")?;
+        let ident = required_str(body, "Identifier")?;
+        required_str(body, "Version")?;
         // Pins the token to a Referer host in the cloud; accepted and ignored here.
-        optional_str(&body, "TokenSubject")?;
+        optional_str(body, "TokenSubject")?;
         let org = state.directory.org(ident).ok_or_else(org_not_found)?;
         let device_id = random_uuid();
         state.directory.claim_seat(key, ident, &device_id).map_err(|e| match e {
@@ -101,10 +101,10 @@ pub(crate) fn unregister_license(state: &State, call: &Call) -> Reply {
 pub(crate) fn login(state: &State, call: &Call) -> Reply {
     answer(|| {
         let body = &call.body;
-        let email = required_str(&body, "Email")?;
-        let password = required_str(&body, "Password")?;
-        let ident = required_str(&body, "Identifier")?;
-        check_mfa_token(&body)?;
+        let email = required_str(body, "Email")?;
+        let password = required_str(body, "Password")?;
+        let ident = required_str(body, "Identifier")?;
+        check_mfa_token(body)?;
         let org = state.directory.org(ident).ok_or_else(org_not_found)?;
         let user = state
             .directory

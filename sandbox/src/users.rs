@@ -24,9 +24,9 @@ pub(crate) fn login(state: &State, call: &Call) -> Reply {
         // The route table requires a device token.
         let device = call.who()?.clone();
         let body = &call.body;
-        let email = required_str(&body, "Email")?;
-        let password = required_str(&body, "Password")?;
-        check_mfa_token(&body)?;
+        let email = required_str(body, "Email")?;
+        let password = required_str(body, "Password")?;
+        check_mfa_token(body)?;
         let user = state
             .directory
             .login(&device.organization_id, email, password)
@@ -54,8 +54,8 @@ pub(crate) fn login_with_phone_code(state: &State, call: &Call) -> Reply {
                 ))
             }
         };
-        let phone = required_str(&body, "PhoneNumber")?;
-        let ident = required_str(&body, "OrgKey")?;
+        let phone = required_str(body, "PhoneNumber")?;
+        let ident = required_str(body, "OrgKey")?;
         let org = state.directory.org(ident).ok_or_else(org_not_found)?;
         let invalid_code = || Reply::error(401, "INVALID_LOGIN_CODE", "The login code is wrong, used or expired");
         let user = state.directory.user_by_phone(&org.id, phone).ok_or_else(invalid_code)?;
