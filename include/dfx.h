@@ -240,7 +240,7 @@ typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *resp
 #define DFX_ERR_TIMEOUT 7
 
 /**
- * The TLS handshake failed: bad or untrusted certificate, protocol error, or the server does not speak TLS.
+ * The TLS handshake failed: bad or untrusted certificate, protocol error, or the server does not speak TLS; the message says which. Also: dfx_client_set_trust() found no certificate in the system store.
  */
 #define DFX_ERR_TLS 8
 

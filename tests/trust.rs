@@ -75,6 +75,7 @@ fn a_bad_pem_changes_nothing() {
 }
 
 /// A CONNECT proxy on loopback; its address and how many tunnels it opened.
+#[cfg(feature = "proxy")]
 fn connect_proxy() -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
