@@ -254,7 +254,9 @@ impl ServerCertVerifier for Verifier {
 /// of `Certificate { tbsCertificate { [0] version, serial, signature,
 /// issuer, validity, subject, ... } }`; anything unexpected is "no".
 fn self_issued(cert: &[u8]) -> bool {
-    fn item(input: &[u8]) -> Option<(u8, &[u8], &[u8], &[u8])> {
+    /// One DER element: its tag, its whole bytes, its contents, and what follows.
+    type Item<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+    fn item(input: &[u8]) -> Option<Item<'_>> {
         let (&tag, rest) = input.split_first()?;
         let (&first, rest) = rest.split_first()?;
         let (len, rest) = match first {
