@@ -49,9 +49,9 @@
 
 /**
  * Trust source for dfx_client_set_trust(): the operating system's trust
- * store — the certificate stores on Windows and macOS; elsewhere the
- * system's CA bundle files (or the files SSL_CERT_FILE / SSL_CERT_DIR
- * name, when set).
+ * store — the certificate stores on Windows and macOS, the system CA
+ * directory on Android, the system's CA bundle files on Linux (or the
+ * files SSL_CERT_FILE / SSL_CERT_DIR name, when set).
  */
 #define DFX_TRUST_SYSTEM 2
 

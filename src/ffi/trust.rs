@@ -13,9 +13,9 @@ use crate::transport::TrustSources;
 /// built into dfx (webpki-roots). A client starts with this one alone.
 pub const DFX_TRUST_BUILTIN: u32 = 1;
 /// Trust source for dfx_client_set_trust(): the operating system's trust
-/// store — the certificate stores on Windows and macOS; elsewhere the
-/// system's CA bundle files (or the files SSL_CERT_FILE / SSL_CERT_DIR
-/// name, when set).
+/// store — the certificate stores on Windows and macOS, the system CA
+/// directory on Android, the system's CA bundle files on Linux (or the
+/// files SSL_CERT_FILE / SSL_CERT_DIR name, when set).
 pub const DFX_TRUST_SYSTEM: u32 = 2;
 
 /// Choose where the client's trusted certificate authorities come from:

@@ -88,9 +88,10 @@ impl Trust {
 
 /// The operating system's trusted roots (rustls-native-certs: the Windows
 /// and macOS stores; on Linux and other Unix systems the usual bundle files,
-/// or SSL_CERT_FILE / SSL_CERT_DIR when set). None readable is an error.
+/// on Android the system CA directory; SSL_CERT_FILE / SSL_CERT_DIR when
+/// set). None readable is an error.
 fn system_roots() -> Result<Vec<TrustAnchor<'static>>, Error> {
-    let found = rustls_native_certs::load_native_certs();
+    let found = native_certs();
     let mut store = rustls::RootCertStore::empty();
     store.add_parsable_certificates(found.certs);
     if store.is_empty() {
@@ -104,6 +105,23 @@ fn system_roots() -> Result<Vec<TrustAnchor<'static>>, Error> {
         )));
     }
     Ok(store.roots)
+}
+
+/// The system's certificates, as rustls-native-certs finds them; on
+/// Android, whose CA directory openssl-probe does not know, from that
+/// directory (Android 14+ serves it from the Conscrypt APEX) unless
+/// SSL_CERT_FILE / SSL_CERT_DIR say otherwise. (Not tried on a device.)
+fn native_certs() -> rustls_native_certs::CertificateResult {
+    #[cfg(target_os = "android")]
+    if std::env::var_os("SSL_CERT_FILE").is_none() && std::env::var_os("SSL_CERT_DIR").is_none() {
+        for dir in ["/apex/com.android.conscrypt/cacerts", "/system/etc/security/cacerts"] {
+            let found = rustls_native_certs::load_certs_from_paths(None, Some(std::path::Path::new(dir)));
+            if !found.certs.is_empty() {
+                return found;
+            }
+        }
+    }
+    rustls_native_certs::load_native_certs()
 }
 
 /// The CA certificates of a PEM text (one or more `CERTIFICATE` blocks;
