@@ -208,6 +208,11 @@ public:
     void set_auto_renew(std::uint32_t seconds_before_expiry) {
         detail::check(dfx_client_set_auto_renew(get(), seconds_before_expiry));
     }
+    /// Trusted CAs: DFX_TRUST_BUILTIN and/or DFX_TRUST_SYSTEM (0: the added CAs only).
+    void set_trust(std::uint32_t sources) { detail::check(dfx_client_set_trust(get(), sources)); }
+    /// Also trust the CA certificate(s) of a PEM text / a PEM file.
+    void add_ca_pem(std::string_view pem) { detail::check(dfx_client_add_ca_pem(get(), pem.data(), pem.size())); }
+    void add_ca_file(const std::string &path) { detail::check(dfx_client_add_ca_file(get(), path.c_str())); }
 
     // The session
     /// One field's value ("" when unset). The copy holds a secret: treat it as one.

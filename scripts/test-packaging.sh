@@ -113,12 +113,21 @@ EOF
     echo "version: $out"
     # No OpenSSL or system TLS library, on any target: not in the dependency
     # tree (every platform's dependencies), not linked.
-    tree=$(cargo tree -p dfx -e normal --target all --prefix none)
+    # The system trust store (DFX_TRUST_SYSTEM) is read by rustls-native-certs:
+    # on Windows and macOS through the OS's certificate-store APIs (the
+    # schannel and security-framework crates, for reading certificates only),
+    # elsewhere from files (openssl-probe: well-known paths, no OpenSSL).
+    # Outside it, no system TLS crate at all; inside it, never OpenSSL.
+    tree=$(cargo tree -p dfx -e normal --target all --prefix none --prune rustls-native-certs)
     if grep -iE '^(openssl|openssl-sys|native-tls|security-framework|schannel|aws-lc-sys) ' <<<"$tree"; then
         fail "a TLS library of the system is in the dependency tree (above)"
     fi
+    store=$(cargo tree -p rustls-native-certs -e normal --target all --prefix none)
+    if grep -iE '^(openssl|openssl-sys|native-tls|aws-lc-sys) ' <<<"$store"; then
+        fail "the trust-store reader pulls in a TLS library (above)"
+    fi
     ldd "$so" | grep -iE 'libssl|libcrypto|gnutls|nss' && fail "libdfx.so links a system TLS library (above)"
-    echo "TLS: rustls only (no OpenSSL, native-tls, Security.framework or SChannel on any target)"
+    echo "TLS: rustls only (no OpenSSL or native-tls on any target; the OS store APIs only to read trusted roots)"
     ;;
 pkg-config)
     install_prefix

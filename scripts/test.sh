@@ -24,7 +24,8 @@ suite() {
 
 set -e
 cargo build -p dfx -p dfx-sandbox
-make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session build/test_async-asan build/test_lifetime-asan build/test_lifetime build/async_renews \
+make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session build/test_async-asan \
+    build/test_lifetime-asan build/test_lifetime build/async_renews build/test_tls \
     build/quickstart build/quickstart-cxx
 set +e
 
@@ -42,6 +43,8 @@ suite "c: session lifecycle, listener, single flight, outcome unknown" $sb build
 suite "c: async, 10000 in flight, cancel, free (ASan+UBSan)" $sb build/test_async-asan
 suite "c: client lifetime: free inside callbacks, free while retrying, cancel (ASan+UBSan)" \
     $sb build/test_lifetime-asan
+suite "c: TLS trust (CA file, CA in memory, system store) and refusals (unknown CA, wrong host, expired, self-signed, plain http)" \
+    $sb scripts/with-tls-sandboxes.sh build/test_tls
 suite "c: quickstart example" $sb $quickstart build/quickstart
 suite "c++: quickstart compiled as C++" $sb $quickstart build/quickstart-cxx
 suite "c: async event-loop example, 500 renews" $sb bash -c \

@@ -97,6 +97,10 @@ impl Client {
         self.inner.transport.base().as_str()
     }
 
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.inner
     }

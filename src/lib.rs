@@ -23,6 +23,7 @@ mod secret;
 mod session;
 mod token;
 mod transport;
+mod trust;
 mod users;
 mod wire;
 
@@ -37,6 +38,7 @@ pub use requests::{OnCancel, RequestId, MAX_CONCURRENT_REQUESTS};
 pub use response::Response;
 pub use session::{Listener, Session, SessionField, SessionStore, TokenKind};
 pub use token::token_expiry;
+pub use transport::TrustSources;
 pub use users::Users;
 
 /// Run one of the client's async calls to completion on the calling thread

@@ -265,6 +265,22 @@ class Client:
         """The whole-request timeout in milliseconds (0: none; default 30000)."""
         _check(self.lib, self.lib.dfx_client_set_timeout_ms(self._handle(), ms))
 
+    def set_trust(self, builtin=True, system=False):
+        """Where trusted CAs come from besides the added ones: the built-in
+        Mozilla roots and/or the system's store (both False: the added CAs
+        only). Applies to connections made afterwards."""
+        sources = (native.DFX_TRUST_BUILTIN if builtin else 0) | (native.DFX_TRUST_SYSTEM if system else 0)
+        _check(self.lib, self.lib.dfx_client_set_trust(self._handle(), sources))
+
+    def add_ca_pem(self, pem):
+        """Also trust the CA certificate(s) of a PEM text (str or bytes)."""
+        data = pem.encode("utf-8", "surrogatepass") if isinstance(pem, str) else bytes(pem)
+        _check(self.lib, self.lib.dfx_client_add_ca_pem(self._handle(), data, len(data)))
+
+    def add_ca_file(self, path):
+        """Also trust the CA certificate(s) of a PEM file."""
+        _check(self.lib, self.lib.dfx_client_add_ca_file(self._handle(), _arg(self.lib, str(path), "path")))
+
     def set_auto_renew(self, seconds_before_expiry):
         """Renew a stored pair before a call whose token expires within this
         many seconds (0, the default, turns it off)."""

@@ -10,7 +10,7 @@ import ctypes
 import ctypes.util
 import os
 import sys
-from ctypes import POINTER, c_char, c_char_p, c_int32, c_int64, c_uint16, c_uint32, c_uint64, c_void_p
+from ctypes import POINTER, c_char, c_char_p, c_int32, c_int64, c_size_t, c_uint16, c_uint32, c_uint64, c_void_p
 from pathlib import Path
 
 
@@ -43,6 +43,9 @@ FUNCTIONS = {
     "dfx_client_new": (DfxStatus, [_s, POINTER(ClientP)]),
     "dfx_client_free": (None, [ClientP]),
     "dfx_client_set_timeout_ms": (DfxStatus, [ClientP, c_uint64]),
+    "dfx_client_set_trust": (DfxStatus, [ClientP, c_uint32]),
+    "dfx_client_add_ca_pem": (DfxStatus, [ClientP, _s, c_size_t]),
+    "dfx_client_add_ca_file": (DfxStatus, [ClientP, _s]),
     "dfx_client_cancel": (DfxStatus, [ClientP, c_uint64]),
     "dfx_session_get": (DfxStatus, [ClientP, DfxSessionField, POINTER(OwnedString)]),
     "dfx_session_set": (DfxStatus, [ClientP, DfxSessionField, _s]),
@@ -99,6 +102,8 @@ FUNCTIONS = {
 
 # The header's integer constants (append-only; checked against the header too).
 CONSTANTS = {
+    "DFX_TRUST_BUILTIN": 1,
+    "DFX_TRUST_SYSTEM": 2,
     "DFX_SESSION_DEVICE_TOKEN": 0,
     "DFX_SESSION_DEVICE_REFRESH_TOKEN": 1,
     "DFX_SESSION_USER_TOKEN": 2,

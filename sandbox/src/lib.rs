@@ -34,12 +34,14 @@ mod general;
 mod measurements;
 mod orgs;
 mod profiles;
+mod pki;
 mod record;
 mod reply;
 mod routes;
 mod seed;
 mod server;
 mod studies;
+mod tls;
 mod tokens;
 mod users;
 
@@ -51,7 +53,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 pub use faults::{Action, Fault, Phase};
+pub use pki::TestPki;
 pub use record::RecordedRequest;
+pub use tls::TlsIdentity;
 pub use seed::{
     LicenseConfig, UserConfig, SANDBOX_ARCHIVED_STUDY_ID, SANDBOX_LICENSE_KEY, SANDBOX_STUDY_ID, SANDBOX_LICENSE_SEATS, SANDBOX_ORG_ID,
     SANDBOX_ORG_IDENTIFIER, SANDBOX_USER_EMAIL, SANDBOX_USER_PASSWORD, SANDBOX_USER_PHONE,
@@ -76,6 +80,9 @@ pub struct Config {
     /// Users who can log in. Default: the seed user ([`SANDBOX_USER_EMAIL`] /
     /// [`SANDBOX_USER_PASSWORD`], phone [`SANDBOX_USER_PHONE`], `dfxdemo`).
     pub users: Vec<UserConfig>,
+    /// Serve https with this certificate and key instead of plain http
+    /// (default `None`). See [`TestPki`] for throwaway test certificates.
+    pub tls: Option<TlsIdentity>,
 }
 
 impl Default for Config {
@@ -86,6 +93,7 @@ impl Default for Config {
             orgs: vec![SANDBOX_ORG_IDENTIFIER.to_owned()],
             licenses: vec![LicenseConfig::default()],
             users: vec![UserConfig::default()],
+            tls: None,
         }
     }
 }
@@ -193,6 +201,7 @@ pub(crate) fn now_secs() -> u64 {
 /// A running sandbox server. Dropping it stops the server and joins its thread.
 pub struct Sandbox {
     addr: SocketAddr,
+    https: bool,
     state: Arc<State>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -209,7 +218,9 @@ impl Sandbox {
 
     /// Like [`Sandbox::start`], with request logging to stderr switched on or
     /// off explicitly (method, path and status only; never tokens or bodies).
+    /// With [`Config::tls`], it serves https; a bad certificate or key fails here.
     pub fn start_with_log(config: Config, log: bool) -> io::Result<Sandbox> {
+        let tls = config.tls.as_ref().map(TlsIdentity::server_config).transpose()?;
         let listener = std::net::TcpListener::bind(SocketAddr::new(config.host, config.port))?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -241,7 +252,7 @@ impl Sandbox {
                         }
                     };
                     let _ = ready_tx.send(Ok(()));
-                    server::serve(listener, thread_state, stop_rx).await;
+                    server::serve(listener, thread_state, stop_rx, tls).await;
                 });
                 // Open connections are cut here.
                 rt.shutdown_timeout(Duration::from_secs(1));
@@ -257,7 +268,7 @@ impl Sandbox {
                 return Err(io::Error::other("dfx-sandbox server thread failed to start"));
             }
         }
-        Ok(Sandbox { addr, state, stop: Some(stop_tx), thread: Some(thread) })
+        Ok(Sandbox { addr, https: config.tls.is_some(), state, stop: Some(stop_tx), thread: Some(thread) })
     }
 
     /// The bound address.
@@ -265,9 +276,11 @@ impl Sandbox {
         self.addr
     }
 
-    /// `http://HOST:PORT`, no trailing slash (IPv6 hosts in brackets).
+    /// `http://HOST:PORT` (`https://` with [`Config::tls`]), no trailing
+    /// slash (IPv6 hosts in brackets).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// Issues a live `(Token, RefreshToken)` pair whose access token expires

@@ -9,6 +9,7 @@ use dfx_sandbox::{Config, Sandbox};
 
 const USAGE: &str = "\
 Usage: dfx-sandbox [--host IP] [--port N] [--org IDENTIFIER]... [--port-file PATH]
+                   [--tls-cert PEM --tls-key PEM]
 
 A loopback stand-in for the NuraLogix DeepAffex Cloud API.
 
@@ -21,9 +22,14 @@ Options:
   --port-file PATH    write the port number to PATH once listening
                       (atomically, via a temporary file and rename);
                       the file is removed again on a clean shutdown
+  --tls-cert PATH     serve https, presenting this PEM certificate chain
+                      (server certificate first); needs --tls-key
+  --tls-key PATH      the PEM private key of --tls-cert
+                      (`dfx-sandbox-certs DIR` writes throwaway test ones)
   -h, --help          print this help
 
-On start it prints one line, `dfx-sandbox listening on http://HOST:PORT`,
+On start it prints one line, `dfx-sandbox listening on http://HOST:PORT`
+(https:// with --tls-cert),
 then logs one line per API request to stderr. SIGINT or SIGTERM stop it
 (exit status 0). The control plane is under /_sandbox/ (see README.md);
 GET /_sandbox/seed shows the seed licence key and user.
@@ -38,6 +44,7 @@ fn parse_args() -> Result<Option<Args>, String> {
     let mut config = Config::default();
     let mut orgs = Vec::new();
     let mut port_file = None;
+    let (mut tls_cert, mut tls_key) = (None, None);
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -68,12 +75,21 @@ fn parse_args() -> Result<Option<Args>, String> {
                 orgs.push(v);
             }
             "--port-file" => port_file = Some(PathBuf::from(value("--port-file")?)),
+            "--tls-cert" => tls_cert = Some(PathBuf::from(value("--tls-cert")?)),
+            "--tls-key" => tls_key = Some(PathBuf::from(value("--tls-key")?)),
             other => return Err(format!("unknown argument: {other}")),
         }
     }
     if !orgs.is_empty() {
         config.orgs = orgs;
     }
+    config.tls = match (tls_cert, tls_key) {
+        (None, None) => None,
+        (Some(cert), Some(key)) => {
+            Some(dfx_sandbox::TlsIdentity::from_files(&cert, &key).map_err(|e| format!("--tls-cert/--tls-key: {e}"))?)
+        }
+        _ => return Err("--tls-cert and --tls-key go together".to_owned()),
+    };
     Ok(Some(Args { config, port_file }))
 }
 

@@ -18,7 +18,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::time::Sleep;
 
@@ -35,7 +35,13 @@ const MAX_BODY: usize = 1 << 20;
 const TRUNCATE_DEFAULT_BODY: &str =
     r#"{"Code":"SANDBOX_TRUNCATED","Message":"This body was cut short on purpose by dfx-sandbox"}"#;
 
-pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, mut stop: oneshot::Receiver<()>) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    state: Arc<State>,
+    mut stop: oneshot::Receiver<()>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) {
+    let tls = tls.map(tokio_rustls::TlsAcceptor::from);
     loop {
         tokio::select! {
             _ = &mut stop => break,
@@ -43,7 +49,14 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, mut stop: on
                 Ok((stream, _)) => {
                     state.connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let _ = stream.set_nodelay(true);
-                    tokio::spawn(serve_connection(stream, state.clone()));
+                    match &tls {
+                        None => {
+                            tokio::spawn(serve_connection(stream, state.clone()));
+                        }
+                        Some(acceptor) => {
+                            tokio::spawn(crate::tls::serve_tls(acceptor.clone(), stream, state.clone()));
+                        }
+                    }
                 }
                 // E.g. out of file descriptors: back off a little.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -52,7 +65,10 @@ pub(crate) async fn serve(listener: TcpListener, state: Arc<State>, mut stop: on
     }
 }
 
-async fn serve_connection(stream: TcpStream, state: Arc<State>) {
+pub(crate) async fn serve_connection<S>(stream: S, state: Arc<State>)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let ctl = Arc::new(ConnCtl::default());
     let io = TokioIo::new(CtlStream { inner: stream, ctl: ctl.clone() });
     let svc = service_fn(move |req| {
@@ -222,12 +238,12 @@ fn aborted() -> io::Error {
 }
 
 /// A TCP stream whose writes obey the connection's fault mode.
-struct CtlStream {
-    inner: TcpStream,
+struct CtlStream<S> {
+    inner: S,
     ctl: Arc<ConnCtl>,
 }
 
-impl AsyncRead for CtlStream {
+impl<S: AsyncRead + Unpin> AsyncRead for CtlStream<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -237,7 +253,7 @@ impl AsyncRead for CtlStream {
     }
 }
 
-impl AsyncWrite for CtlStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for CtlStream<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         if self.ctl.get() == MODE_DROP {
             return Poll::Ready(Err(aborted()));

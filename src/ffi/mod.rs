@@ -18,6 +18,7 @@ mod boundary;
 mod args;
 // Declaration order is the header's order.
 pub mod client;
+pub mod trust;
 pub mod callback;
 pub mod session;
 pub mod auths;
@@ -36,6 +37,7 @@ pub use general::*;
 pub use organizations::*;
 pub use session::*;
 pub use string::*;
+pub use trust::*;
 pub use users::*;
 pub use response::*;
 pub use status::*;

@@ -31,7 +31,7 @@ pub const DFX_ERR_API: DfxStatus = 5;
 pub const DFX_ERR_CONNECT: DfxStatus = 6;
 /// The call did not complete within the client's timeout (see dfx_client_set_timeout_ms()), or no connection was established within the 10 s connect limit. A renew that timed out while connecting was not processed by the server (nothing was sent, or only a redirect came back): its pair is still good.
 pub const DFX_ERR_TIMEOUT: DfxStatus = 7;
-/// The TLS handshake failed: bad or untrusted certificate, protocol error, or the server does not speak TLS.
+/// The TLS handshake failed: bad or untrusted certificate, protocol error, or the server does not speak TLS; the message says which. Also: dfx_client_set_trust() found no certificate in the system store.
 pub const DFX_ERR_TLS: DfxStatus = 8;
 /// A 2xx answer arrived whose body is not JSON.
 pub const DFX_ERR_DECODE: DfxStatus = 9;

@@ -318,7 +318,7 @@ impl Call<'_> {
     /// the stream and the socket timeout it left set.
     fn handshake(&self, tcp: TcpStream) -> Result<(Io, Option<Duration>), Error> {
         let ep = self.endpoint;
-        let tls = rustls::ClientConnection::new(ep.tls.clone(), ep.server_name()?)
+        let tls = rustls::ClientConnection::new(ep.tls(), ep.server_name()?)
             .map_err(|e| Error::Tls(e.to_string()))?;
         let mut io = Io::Tls(Box::new(rustls::StreamOwned::new(tls, NoSigPipe(tcp))));
         let mut timeout = None;

@@ -2,7 +2,7 @@
 //! the `host` header, the path prefix, the TLS server name.
 
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use url::Url;
 
@@ -20,7 +20,9 @@ pub(crate) struct Endpoint {
     /// The base URL's path without its trailing `/`.
     prefix: String,
     pub(crate) base: Url,
-    pub(crate) tls: Arc<rustls::ClientConfig>,
+    /// The TLS settings new connections use (replaced when the client's
+    /// trust changes).
+    tls: RwLock<Arc<rustls::ClientConfig>>,
 }
 
 impl Endpoint {
@@ -39,8 +41,17 @@ impl Endpoint {
             host_header,
             prefix: base.path().trim_end_matches('/').to_owned(),
             base: base.clone(),
-            tls,
+            tls: RwLock::new(tls),
         }
+    }
+
+    /// The TLS settings for a new connection.
+    pub(crate) fn tls(&self) -> Arc<rustls::ClientConfig> {
+        self.tls.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub(crate) fn set_tls(&self, tls: Arc<rustls::ClientConfig>) {
+        *self.tls.write().unwrap_or_else(|p| p.into_inner()) = tls;
     }
 
     /// The request target of an API path (no leading slash). Paths are

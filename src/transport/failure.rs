@@ -1,5 +1,5 @@
 //! How a failed exchange of the direct (non-reqwest) paths is reported:
-//! the same kinds and words `async_http.rs` gives reqwest's failures.
+//! the same kinds and words `proxied.rs` gives reqwest's failures.
 
 use std::io;
 
@@ -70,7 +70,7 @@ pub(crate) fn closed(phase: Phase) -> Error {
 /// renew is reported as outcome unknown, never as "nothing was sent".
 pub(crate) fn io_failure(e: &io::Error, phase: Phase) -> Error {
     match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-        Some(tls) if phase == Phase::Connect => Error::Tls(tls.to_string()),
+        Some(tls) if phase == Phase::Connect => Error::Tls(super::tls::describe(tls)),
         Some(tls) => ended(phase, &format!("TLS: {tls}")),
         None => ended(phase, &e.to_string()),
     }

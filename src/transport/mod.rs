@@ -23,11 +23,12 @@ mod nonblocking;
 mod proxied;
 mod redirect;
 pub(crate) mod sigpipe;
+mod tls;
 #[cfg(test)]
 mod tls_tests;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use url::Url;
@@ -35,6 +36,8 @@ use url::Url;
 use crate::error::Error;
 use crate::response::Response;
 use crate::secret::WipedBytes;
+
+pub use tls::TrustSources;
 
 /// An HTTP method the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,26 +110,17 @@ pub(crate) struct Transport {
     proxied: Option<proxied::Proxied>,
     /// Whole-request timeout in milliseconds; 0 means none.
     timeout_ms: AtomicU64,
+    /// The certificate authorities trusted. Held while new TLS settings
+    /// are built and installed, so concurrent changes are applied in turn.
+    trust: Mutex<tls::Trust>,
 }
 
 static NEXT_TRANSPORT_ID: AtomicUsize = AtomicUsize::new(1);
 
-/// The TLS settings every connection uses: rustls with the ring provider
-/// and the Mozilla roots built in (no system store, no OpenSSL).
-fn tls_config() -> Result<Arc<rustls::ClientConfig>, Error> {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Internal(format!("TLS configuration: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
 impl Transport {
     pub(crate) fn new(base: Url, timeout: Option<Duration>) -> Result<Transport, Error> {
-        let tls = tls_config()?;
+        let trust = tls::Trust::default();
+        let tls = trust.client_config()?;
         Ok(Transport {
             id: NEXT_TRANSPORT_ID.fetch_add(1, Ordering::Relaxed),
             alive: Arc::new(()),
@@ -138,7 +132,45 @@ impl Transport {
             endpoint: Arc::new(endpoint::Endpoint::new(&base, tls)),
             pool: Arc::default(),
             timeout_ms: AtomicU64::new(timeout_ms(timeout)),
+            trust: Mutex::new(trust),
         })
+    }
+
+    /// Trust these sources (and the CAs added). On failure nothing changes.
+    pub(crate) fn set_trust_sources(&self, sources: TrustSources) -> Result<(), Error> {
+        self.change_trust(|trust| trust.with_sources(sources))
+    }
+
+    /// Also trust the CA certificates of a PEM text; how many there were.
+    pub(crate) fn add_ca_pem(&self, pem: &[u8]) -> Result<usize, Error> {
+        let cas = tls::pem_cas(pem)?;
+        let n = cas.len();
+        self.change_trust(|trust| Ok(trust.with_added(cas)))?;
+        Ok(n)
+    }
+
+    /// Also trust the CA certificates of a PEM file; how many there were.
+    pub(crate) fn add_ca_file(&self, path: &std::path::Path) -> Result<usize, Error> {
+        let cas = tls::pem_file_cas(path)?;
+        let n = cas.len();
+        self.change_trust(|trust| Ok(trust.with_added(cas)))?;
+        Ok(n)
+    }
+
+    /// Build the TLS settings of a new trust and hand them to every path:
+    /// connections made from then on use them (idle ones already open are
+    /// not re-checked).
+    fn change_trust(&self, change: impl FnOnce(&tls::Trust) -> Result<tls::Trust, Error>) -> Result<(), Error> {
+        let mut trust = self.trust.lock().unwrap_or_else(|p| p.into_inner());
+        let next = change(&trust)?;
+        let config = next.client_config()?;
+        #[cfg(feature = "proxy")]
+        if let Some(proxied) = &self.proxied {
+            proxied.set_tls(&config)?;
+        }
+        self.endpoint.set_tls(config);
+        *trust = next;
+        Ok(())
     }
 
     pub(crate) fn base(&self) -> &Url {

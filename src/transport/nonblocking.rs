@@ -255,7 +255,7 @@ async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
     };
     tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
     let io = if ep.https {
-        let connector = tokio_rustls::TlsConnector::from(ep.tls.clone());
+        let connector = tokio_rustls::TlsConnector::from(ep.tls());
         let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
         match tokio::time::timeout(left, connector.connect(ep.server_name()?, NoSigPipe(tcp))).await {
             Ok(Ok(tls)) => Io::Tls(Box::new(tls)),

@@ -14,7 +14,7 @@ use std::cell::RefCell;
 use std::error::Error as StdError;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
@@ -98,13 +98,16 @@ mod tests {
 
 /// A client's reqwest pools.
 pub(super) struct Proxied {
-    shared: reqwest::Client,
+    /// The pool of `_async` calls, rebuilt when the TLS settings change.
+    shared: RwLock<reqwest::Client>,
     /// Identifies these pools in the threads' pool lists.
     id: usize,
     /// Dropped with the client: threads then drop its pools.
     alive: Arc<()>,
     base: Url,
-    tls: Arc<rustls::ClientConfig>,
+    /// The TLS settings pools are built with (replaced when the client's
+    /// trust changes; threads' pools built with older ones are rebuilt).
+    tls: RwLock<Arc<rustls::ClientConfig>>,
     proxy: ProxyConfig,
 }
 
@@ -114,6 +117,8 @@ static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 struct ThreadPool {
     id: usize,
     alive: Weak<()>,
+    /// The TLS settings it was built with.
+    tls: Arc<rustls::ClientConfig>,
     http: reqwest::Client,
 }
 
@@ -127,26 +132,40 @@ impl Proxied {
         // hyper will write with writev on callers' threads.
         super::sigpipe::note_foreign_writers();
         Ok(Proxied {
-            shared: build_http(base, tls, &proxy)?,
+            shared: RwLock::new(build_http(base, tls, &proxy)?),
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             alive: Arc::new(()),
             base: base.clone(),
-            tls: tls.clone(),
+            tls: RwLock::new(tls.clone()),
             proxy,
         })
     }
 
+    /// New TLS settings for the connections made from now on.
+    pub(super) fn set_tls(&self, tls: &Arc<rustls::ClientConfig>) -> Result<(), Error> {
+        let http = build_http(&self.base, tls, &self.proxy)?;
+        *self.tls.write().unwrap_or_else(|p| p.into_inner()) = tls.clone();
+        *self.shared.write().unwrap_or_else(|p| p.into_inner()) = http;
+        Ok(())
+    }
+
+    fn shared(&self) -> reqwest::Client {
+        self.shared.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// The calling thread's pool, for a blocking call.
     fn thread_http(&self) -> Result<reqwest::Client, Error> {
+        let tls = self.tls.read().unwrap_or_else(|p| p.into_inner()).clone();
         THREAD_POOLS.with(|pools| {
             let mut pools = pools.borrow_mut();
-            if let Some(pool) = pools.iter().find(|p| p.id == self.id) {
+            if let Some(pool) = pools.iter().find(|p| p.id == self.id && Arc::ptr_eq(&p.tls, &tls)) {
                 return Ok(pool.http.clone());
             }
-            // Forget the pools of clients that are gone.
-            pools.retain(|p| p.alive.strong_count() > 0);
-            let http = build_http(&self.base, &self.tls, &self.proxy)?;
-            pools.push(ThreadPool { id: self.id, alive: Arc::downgrade(&self.alive), http: http.clone() });
+            // Forget the pools of clients that are gone, and this client's
+            // pool of older TLS settings.
+            pools.retain(|p| p.alive.strong_count() > 0 && p.id != self.id);
+            let http = build_http(&self.base, &tls, &self.proxy)?;
+            pools.push(ThreadPool { id: self.id, alive: Arc::downgrade(&self.alive), tls, http: http.clone() });
             Ok(http)
         })
     }
@@ -166,11 +185,11 @@ impl Proxied {
             return send(self.thread_http()?, method, url, bearer, body, timeout).await;
         }
         if crate::runtime::on_dfx_worker() {
-            return send(self.shared.clone(), method, url, bearer, body, timeout).await;
+            return send(self.shared(), method, url, bearer, body, timeout).await;
         }
         // Awaited on a runtime of the caller's: the exchange runs on dfx's,
         // where the shared pool's connections live (and SIGPIPE is blocked).
-        let (http, bearer) = (self.shared.clone(), bearer.map(|b| Zeroizing::new(b.to_owned())));
+        let (http, bearer) = (self.shared(), bearer.map(|b| Zeroizing::new(b.to_owned())));
         crate::runtime::on_dfx_runtime(async move {
             send(http, method, url, bearer.as_deref().map(String::as_str), body, timeout).await
         })
@@ -277,8 +296,13 @@ fn classify(e: &reqwest::Error, phase: Phase, https: bool) -> Error {
     }
     // A TLS error once the request may have been sent is sorted by phase
     // below (lost connection, cut body), never as "nothing was sent".
-    if e.is_connect() && (is_tls(e) || (https && handshake_cut(e))) {
-        return Error::Tls(cause);
+    if e.is_connect() {
+        if let Some(tls) = tls_error(e) {
+            return Error::Tls(super::tls::describe(tls));
+        }
+        if https && handshake_cut(e) {
+            return Error::Tls(cause);
+        }
     }
     if e.is_connect() {
         return Error::Connect(cause);
@@ -320,8 +344,8 @@ fn chain<'a>(e: &'a (dyn StdError + 'static)) -> impl Iterator<Item = &'a (dyn S
     })
 }
 
-fn is_tls(e: &reqwest::Error) -> bool {
-    chain(e).any(|c| c.downcast_ref::<rustls::Error>().is_some())
+fn tls_error(e: &reqwest::Error) -> Option<&rustls::Error> {
+    chain(e).find_map(|c| c.downcast_ref::<rustls::Error>())
 }
 
 /// An https connection whose TCP connect worked but whose handshake was cut

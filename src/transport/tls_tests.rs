@@ -1,8 +1,9 @@
 //! The TLS side of both direct paths, end to end against an in-process
-//! rustls server on loopback, with a test CA (tests/data/tls: a throwaway
-//! CA and a `localhost` certificate valid until 2126; not secrets).
-//! Unit tests because trusting a CA of one's own is not (yet) public API:
-//! the transport is given the test root directly.
+//! rustls server on loopback, with a throwaway test PKI made at run time
+//! (`dfx_sandbox::TestPki`: a CA, a `localhost` certificate, an expired
+//! and a self-signed one). Unit tests because they drive the transport's
+//! blocking and `_async` paths directly; the trust API is tested through
+//! the C ABI in tests/trust.rs and tests/c/test_tls.c.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -16,22 +17,29 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use url::Url;
 
 use super::endpoint::Endpoint;
-use super::{blocking, nonblocking, tls_config, Method, Request};
+use super::tls::{pem_cas, Trust, TrustSources};
+use super::{blocking, nonblocking, Method, Request};
 use crate::error::Error;
 
-const CA: &[u8] = include_bytes!("../../tests/data/tls/ca.pem");
-const CERT: &[u8] = include_bytes!("../../tests/data/tls/localhost.pem");
-const KEY: &[u8] = include_bytes!("../../tests/data/tls/localhost.key");
+/// One PKI for the whole test binary.
+static PKI: once_cell::sync::Lazy<dfx_sandbox::TestPki> =
+    once_cell::sync::Lazy::new(|| dfx_sandbox::TestPki::generate().unwrap());
 const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
 
-/// The test server's TLS settings: the `localhost` certificate.
+/// A test server's TLS settings: the `localhost` certificate, or another.
 fn server_config() -> Arc<rustls::ServerConfig> {
+    server_config_of(&PKI.localhost)
+}
+
+fn server_config_of(id: &dfx_sandbox::TlsIdentity) -> Arc<rustls::ServerConfig> {
+    let chain = vec![CertificateDer::from_pem_slice(id.cert_pem.as_bytes()).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(id.key_pem.as_bytes()).unwrap();
     Arc::new(
         rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
             .unwrap()
             .with_no_client_auth()
-            .with_single_cert(vec![CertificateDer::from_pem_slice(CERT).unwrap()], PrivateKeyDer::from_pem_slice(KEY).unwrap())
+            .with_single_cert(chain, key)
             .unwrap(),
     )
 }
@@ -39,7 +47,10 @@ fn server_config() -> Arc<rustls::ServerConfig> {
 /// A TLS server answering every request on a connection with `OK_JSON`;
 /// its port and how many connections it accepted.
 fn server() -> (u16, Arc<AtomicUsize>) {
-    let config = server_config();
+    server_with(server_config())
+}
+
+fn server_with(config: Arc<rustls::ServerConfig>) -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let accepted = Arc::new(AtomicUsize::new(0));
@@ -74,20 +85,9 @@ fn server() -> (u16, Arc<AtomicUsize>) {
 /// An endpoint for `url` trusting the test CA (or, with `trust` false,
 /// only the built-in roots).
 fn endpoint(url: &str, trust: bool) -> Arc<Endpoint> {
-    let tls = if trust {
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(CertificateDer::from_pem_slice(CA).unwrap()).unwrap();
-        Arc::new(
-            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-                .with_safe_default_protocol_versions()
-                .unwrap()
-                .with_root_certificates(roots)
-                .with_no_client_auth(),
-        )
-    } else {
-        tls_config().unwrap()
-    };
-    Arc::new(Endpoint::new(&Url::parse(url).unwrap(), tls))
+    let builtin = Trust::default();
+    let trust = if trust { builtin.with_added(pem_cas(PKI.ca_pem.as_bytes()).unwrap()) } else { builtin };
+    Arc::new(Endpoint::new(&Url::parse(url).unwrap(), trust.client_config().unwrap()))
 }
 
 const STATUS: Request<'static> = Request { method: Method::Get, path: "status", bearer: Some("t0ken"), body: None };
@@ -217,4 +217,81 @@ fn a_tls_failure_after_the_request_went_out_may_have_been_sent() {
     let pool = Arc::new(nonblocking::Pool::default());
     let e = async_status(&ep, &pool).unwrap_err();
     assert!(e.may_have_been_sent(), "async: {e:?}");
+}
+
+/// The TLS failure of both paths against `port` with `ep`, as text.
+fn tls_failures(ep: &Arc<Endpoint>) -> [String; 2] {
+    let alive = Arc::new(());
+    let pool = Arc::new(nonblocking::Pool::default());
+    let as_tls = |e: Error| match e {
+        Error::Tls(m) => m,
+        other => panic!("not a TLS failure: {other:?}"),
+    };
+    [as_tls(blocking_status(ep, &alive).unwrap_err()), as_tls(async_status(ep, &pool).unwrap_err())]
+}
+
+#[test]
+fn each_refused_certificate_says_why() {
+    let expired = server_with(server_config_of(&PKI.expired)).0;
+    let self_signed = server_with(server_config_of(&PKI.self_signed)).0;
+    let other_ca = server_with(server_config_of(&PKI.other_ca)).0;
+    let good = server().0;
+    for (url, words) in [
+        (format!("https://localhost:{other_ca}"), "unknown certificate authority (unknown CA)"),
+        (format!("https://127.0.0.1:{good}"), "for another host name (wrong host)"),
+        (format!("https://localhost:{expired}"), "has expired"),
+        (format!("https://localhost:{self_signed}"), "is self-signed"),
+    ] {
+        for m in tls_failures(&endpoint(&url, true)) {
+            assert!(m.contains(words), "{url}: {m}");
+        }
+    }
+    // The wrong host's message names the host asked for and the certificate's.
+    let [m, _] = tls_failures(&endpoint(&format!("https://127.0.0.1:{good}"), true));
+    assert!(m.contains("127.0.0.1") && m.contains("localhost"), "{m}");
+}
+
+#[test]
+fn an_empty_trust_refuses_every_server_and_says_so() {
+    let (port, _) = server();
+    let none = Trust::default().with_sources(TrustSources { builtin: false, system: false }).unwrap();
+    let ep = Arc::new(Endpoint::new(&Url::parse(&format!("https://localhost:{port}")).unwrap(), none.client_config().unwrap()));
+    for m in tls_failures(&ep) {
+        assert!(m.contains("no certificate authority is trusted"), "{m}");
+    }
+    // Only the added CA, no built-in roots: accepted.
+    let only = none.with_added(pem_cas(PKI.ca_pem.as_bytes()).unwrap());
+    ep.set_tls(only.client_config().unwrap());
+    let alive = Arc::new(());
+    assert_eq!(blocking_status(&ep, &alive).unwrap().status(), 200);
+}
+
+#[test]
+fn new_tls_settings_apply_to_the_next_connection() {
+    let (port, _) = server();
+    let ep = endpoint(&format!("https://localhost:{port}"), false);
+    let (alive, pool) = (Arc::new(()), Arc::new(nonblocking::Pool::default()));
+    assert!(matches!(blocking_status(&ep, &alive), Err(Error::Tls(_))));
+    ep.set_tls(Trust::default().with_added(pem_cas(PKI.ca_pem.as_bytes()).unwrap()).client_config().unwrap());
+    assert_eq!(blocking_status(&ep, &alive).unwrap().status(), 200);
+    assert_eq!(async_status(&ep, &pool).unwrap().status(), 200);
+}
+
+#[test]
+fn a_plain_http_server_is_named_as_not_speaking_tls() {
+    // What a plain-http server (the sandbox) answers a ClientHello with.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(mut tcp) = tcp else { return };
+            let mut hello = [0u8; 512];
+            let _ = tcp.read(&mut hello);
+            let _ = tcp.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    for m in tls_failures(&endpoint(&format!("https://localhost:{port}"), true)) {
+        assert!(m.contains("does not speak TLS") && m.contains("http://"), "{m}");
+        assert!(!m.contains("corrupt message"), "{m}");
+    }
 }

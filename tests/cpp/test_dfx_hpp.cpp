@@ -57,6 +57,10 @@ int main() {
     CHECK(status_thrown([&] { api.auth_renew("\xff", "r"); }) == DFX_ERR_INVALID_UTF8);
     CHECK(status_thrown([&] { api.session_renew(dfx::TokenKind::device); }) == DFX_ERR_INVALID_ARGUMENT);
     CHECK(status_thrown([] { dfx::token_expiry("not a jwt"); }) == DFX_ERR_INVALID_ARGUMENT);
+    CHECK(status_thrown([&] { api.add_ca_pem("no certificate here"); }) == DFX_ERR_INVALID_ARGUMENT);
+    CHECK(status_thrown([&] { api.add_ca_file("/no/such/ca.pem"); }) == DFX_ERR_INVALID_ARGUMENT);
+    CHECK(status_thrown([&] { api.set_trust(4); }) == DFX_ERR_INVALID_ARGUMENT);
+    CHECK(status_thrown([&] { api.set_trust(DFX_TRUST_BUILTIN); }) == DFX_OK);
 
     // An answer is a Response, 2xx or not.
     dfx::Response status = api.general_status();

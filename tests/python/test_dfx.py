@@ -256,6 +256,31 @@ class ClientTest(unittest.TestCase):
         self.assertFalse(finalizer.alive)
 
 
+class TrustTest(unittest.TestCase):
+    """Extra CAs and trust sources: argument errors as ArgumentError, the
+    not-TLS message (TLS successes are tested in C, tests/c/test_tls.c)."""
+
+    def test_bad_pem_and_files_raise_argument_errors_without_quoting_them(self):
+        with dfx.client(url=SANDBOX, library=LIB) as api:
+            for pem in ("", "not a certificate", b"-----BEGIN CERTIFICATE-----\nQUJD"):
+                with self.assertRaises(dfx.ArgumentError) as caught:
+                    api.add_ca_pem(pem)
+                self.assertNotIn("QUJD", str(caught.exception))
+            with self.assertRaises(dfx.ArgumentError) as caught:
+                api.add_ca_file("/no/such/ca.pem")
+            self.assertIn("/no/such/ca.pem", str(caught.exception))
+            api.set_trust(builtin=False)  # the added CAs only (none): valid
+            api.set_trust()
+
+    def test_https_to_the_plain_sandbox_says_it_does_not_speak_tls(self):
+        url = SANDBOX.replace("http://", "https://", 1)
+        with dfx.client(url=url, library=LIB) as api:
+            with self.assertRaises(dfx.TransportError) as caught:
+                api.http.general.status()
+            self.assertIn("does not speak TLS", str(caught.exception))
+            self.assertNotIn("corrupt message", str(caught.exception))
+
+
 class SessionTest(unittest.TestCase):
     def setUp(self):
         reset()
