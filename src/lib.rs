@@ -13,6 +13,7 @@
 
 mod auths;
 mod client;
+mod endpoints;
 mod error;
 mod general;
 mod organizations;

@@ -78,6 +78,8 @@ pub(crate) struct Request<'a> {
     pub(crate) bearer: Option<&'a str>,
     /// The JSON body, if any.
     pub(crate) body: Option<&'a [u8]>,
+    /// Send `x-nura-session: true` (the `enableSession` logins).
+    pub(crate) session_header: bool,
 }
 
 /// Why a token cannot be sent.
@@ -163,6 +165,7 @@ impl Transport {
         path: &str,
         auth: Auth<'_>,
         body: Option<WipedBytes>,
+        session_header: bool,
     ) -> Result<Response, Error> {
         let bearer = match auth {
             Auth::Bearer(token) if !token.is_empty() => {
@@ -179,9 +182,9 @@ impl Transport {
         let timeout = self.timeout();
         #[cfg(feature = "proxy")]
         if let Some(proxied) = &self.proxied {
-            return proxied.send(method, path, bearer, body, timeout).await;
+            return proxied.send(method, path, bearer, body, session_header, timeout).await;
         }
-        let request = Request { method, path, bearer, body: body.as_ref().map(|b| b.0.as_slice()) };
+        let request = Request { method, path, bearer, body: body.as_ref().map(|b| b.0.as_slice()), session_header };
         if !crate::runtime::in_blocking_call() {
             return nonblocking::send(&self.endpoint, &self.pool, request, timeout).await;
         }
