@@ -157,8 +157,9 @@ pub unsafe extern "C" fn dfx_call_async(
 /// "in": path, body (fields: its known fields), query (fields: the JS
 /// option names, each with "wire", its key on the wire), query_value (one
 /// value sent as the query key "wire"), body_field (one value sent as the
-/// body field "wire"), bearer (the token to send), token_type ("device" or
-/// "user"; "default" when absent), session_flag (enableSession). "type":
+/// body field "wire"), bearer (the token to send), token_type ("values":
+/// "device" and "user"; "default": the one used when absent), session_flag
+/// (enableSession). "type":
 /// string, number, integer, boolean, object, array or any; "nullable": true
 /// where null is a valid value.
 ///
