@@ -1,47 +1,16 @@
 //! The Auths endpoint group (`api/endpoints.json`, group `auths`).
 
-use crate::transport::Method;
-use serde::Serialize;
+use serde_json::{json, Map, Value};
 
-use crate::client::{Bearer, Client};
+use crate::client::Client;
 use crate::error::Error;
 use crate::response::Response;
 use crate::session::TokenKind;
-use crate::wire::{path_segment, required};
+use crate::wire::required;
 
 /// The Auths calls of a [`Client`]: `client.auths().renew(..)`.
 pub struct Auths<'a> {
     pub(crate) client: &'a Client,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct TokenPair<'a> {
-    token: &'a str,
-    refresh_token: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct LoginCodeBody<'a> {
-    phone_number: &'a str,
-    identifier: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ResetLinkBody<'a> {
-    email: &'a str,
-    identifier: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct ResetMobileBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone_number: Option<&'a str>,
 }
 
 impl Auths<'_> {
@@ -59,24 +28,8 @@ impl Auths<'_> {
     pub async fn renew(&self, token: &str, refresh_token: &str) -> Result<Response, Error> {
         required("token", token)?;
         required("refresh_token", refresh_token)?;
-        // Storing the new pair must be possible before the old one is spent.
-        self.client.session().check_not_notifying()?;
-        let body = TokenPair { token, refresh_token };
-        let response = self
-            .client
-            .call(Method::Post, "auths/renew", Bearer::Explicit(token), Some(&body))
-            .await
-            .map_err(|e| if e.may_have_been_sent() { Error::OutcomeUnknown(Box::new(e)) } else { e })?;
-        let (Some(new_token), Some(new_refresh)) = (response.get_str("Token"), response.get_str("RefreshToken"))
-        else {
-            return Err(Error::Decode(
-                "the renew answer carries no Token and RefreshToken; the old pair is likely consumed".into(),
-            ));
-        };
-        self.client
-            .session()
-            .pair_renewed((token, refresh_token), (new_token, new_refresh))?;
-        Ok(response)
+        let data = json!({"Token": token, "RefreshToken": refresh_token});
+        self.client.call_row("auths.renew", json!({ "data": data })).await
     }
 
     /// Renew the session's stored pair of `kind` and store the new one.
@@ -101,10 +54,8 @@ impl Auths<'_> {
     pub async fn request_login_code(&self, phone_number: &str, org_identifier: &str) -> Result<Response, Error> {
         required("phone_number", phone_number)?;
         required("org_identifier", org_identifier)?;
-        let body = LoginCodeBody { phone_number, identifier: org_identifier };
-        self.client
-            .call(Method::Patch, "auths/users/code", Bearer::Session(TokenKind::Device), Some(&body))
-            .await
+        let data = json!({"PhoneNumber": phone_number, "Identifier": org_identifier});
+        self.client.call_row("auths.requestLoginCode", json!({ "data": data })).await
     }
 
     /// Ask the API to e-mail a password-reset link to `email`, for the
@@ -113,10 +64,8 @@ impl Auths<'_> {
     pub async fn request_reset_password_link(&self, email: &str, org_identifier: &str) -> Result<Response, Error> {
         required("email", email)?;
         required("org_identifier", org_identifier)?;
-        let body = ResetLinkBody { email, identifier: org_identifier };
-        self.client
-            .call(Method::Patch, "auths/users/reset", Bearer::Session(TokenKind::Device), Some(&body))
-            .await
+        let data = json!({"Email": email, "Identifier": org_identifier});
+        self.client.call_row("auths.requestResetPasswordLink", json!({ "data": data })).await
     }
 
     /// Send a password reset to a mobile phone (`PATCH auths/users/reset/mobile`,
@@ -128,10 +77,13 @@ impl Auths<'_> {
         if email.is_none() && phone_number.is_none() {
             return Err(Error::InvalidArgument("give `email`, `phone_number` or both".into()));
         }
-        let body = ResetMobileBody { email, phone_number };
-        self.client
-            .call(Method::Patch, "auths/users/reset/mobile", Bearer::Session(TokenKind::Device), Some(&body))
-            .await
+        let mut data = Map::new();
+        for (field, value) in [("Email", email), ("PhoneNumber", phone_number)] {
+            if let Some(value) = value {
+                data.insert(field.into(), value.into());
+            }
+        }
+        self.client.call_row("auths.sendResetMobile", json!({ "data": Value::Object(data) })).await
     }
 
     /// Generate a child token from a live pair (`POST auths/generateToken`,
@@ -140,10 +92,8 @@ impl Auths<'_> {
     pub async fn generate_token(&self, token: &str, refresh_token: &str) -> Result<Response, Error> {
         required("token", token)?;
         required("refresh_token", refresh_token)?;
-        let body = TokenPair { token, refresh_token };
-        self.client
-            .call(Method::Post, "auths/generateToken", Bearer::Session(TokenKind::Device), Some(&body))
-            .await
+        let data = json!({"Token": token, "RefreshToken": refresh_token});
+        self.client.call_row("auths.generateToken", json!({ "data": data })).await
     }
 
     /// An organization's SSO client credentials
@@ -151,9 +101,6 @@ impl Auths<'_> {
     /// Bearer: the session's user token.
     pub async fn get_org_client_credentials(&self, org_id: &str) -> Result<Response, Error> {
         required("org_id", org_id)?;
-        let path = format!("auths/organization/credentials/{}", path_segment(org_id));
-        self.client
-            .call::<()>(Method::Get, &path, Bearer::Session(TokenKind::User), None)
-            .await
+        self.client.call_row("auths.getOrgClientCredentials", json!({ "orgId": org_id })).await
     }
 }

@@ -11,7 +11,6 @@ use std::time::Duration;
 use url::Url;
 
 use crate::transport::Method;
-use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::auths::Auths;
@@ -138,18 +137,17 @@ impl Client {
         General { client: self }
     }
 
-    /// Send a request whose body is `body` serialized as JSON (or none).
-    pub(crate) async fn call<B: Serialize>(
+    /// Send one request: `target` is the API path (values encoded) with
+    /// its query; `body` the JSON body, if any; `session_header` adds
+    /// `x-nura-session: true`.
+    pub(crate) async fn send(
         &self,
         method: Method,
-        path: &str,
+        target: &str,
         bearer: Bearer<'_>,
-        body: Option<&B>,
+        body: Option<WipedBytes>,
+        session_header: bool,
     ) -> Result<Response, Error> {
-        let body = body
-            .map(|b| serde_json::to_vec(b).map(WipedBytes))
-            .transpose()
-            .map_err(|e| Error::Internal(format!("could not encode the request body: {e}")))?;
         let token: Zeroizing<String>;
         let auth = match bearer {
             Bearer::None => Auth::None,
@@ -165,7 +163,7 @@ impl Client {
                 Auth::Bearer(&token)
             }
         };
-        self.inner.transport.send(method, path, auth, body).await
+        self.inner.transport.send(method, target, auth, body, session_header).await
     }
 
     /// The session's token of `kind`, renewed first when auto-renew is on

@@ -1,8 +1,8 @@
 //! The General endpoints of the token lifecycle: verify a token, server status.
 
-use crate::transport::Method;
+use serde_json::json;
 
-use crate::client::{Bearer, Client};
+use crate::client::Client;
 use crate::error::Error;
 use crate::response::Response;
 
@@ -17,17 +17,17 @@ impl General<'_> {
     /// `token`, or when `None` the session's user token if set, else its
     /// device token.
     pub async fn verify_token(&self, token: Option<&str>) -> Result<Response, Error> {
-        let bearer = match token {
+        let params = match token {
             Some("") => return Err(Error::InvalidArgument("`token` must not be empty".into())),
-            Some(t) => Bearer::Explicit(t),
-            None => Bearer::SessionUserElseDevice,
+            Some(t) => json!({ "token": t }),
+            None => json!({}),
         };
-        self.client.call::<()>(Method::Get, "auth", bearer, None).await
+        self.client.call_row("general.verifyToken", params).await
     }
 
     /// The API's status (`GET status`, Action 100): `StatusID` is `ACTIVE`
     /// when usable. No bearer.
     pub async fn status(&self) -> Result<Response, Error> {
-        self.client.call::<()>(Method::Get, "status", Bearer::None, None).await
+        self.client.call_row("general.status", json!({})).await
     }
 }

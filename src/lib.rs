@@ -3,7 +3,9 @@
 //! The crate has two faces:
 //!
 //! * a safe Rust API ([`Client`], [`Auths`], [`Response`], [`Error`]) that
-//!   does all the work, usable as an ordinary Rust crate;
+//!   does all the work, usable as an ordinary Rust crate; every operation
+//!   of the API is a row of one endpoint table, called by name with
+//!   [`Client::call_operation`];
 //! * a C ABI in [`ffi`] (the only module with `extern "C"` and raw pointers),
 //!   from which `include/dfx.h` is generated.
 //!
@@ -13,6 +15,7 @@
 
 mod auths;
 mod client;
+mod endpoints;
 mod error;
 mod general;
 mod organizations;

@@ -1,13 +1,11 @@
 //! The Organizations endpoints of the token lifecycle: register and
 //! unregister a license (the device pair), and the view-only user login.
 
-use crate::transport::Method;
-use serde::Serialize;
+use serde_json::{json, Value};
 
-use crate::client::{Bearer, Client};
+use crate::client::Client;
 use crate::error::Error;
 use crate::response::Response;
-use crate::session::{SessionField, TokenKind};
 use crate::wire::required;
 
 /// The Organizations calls of a [`Client`].
@@ -31,28 +29,6 @@ pub struct License<'a> {
     pub version: &'a str,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct RegisterBody<'a> {
-    key: &'a str,
-    #[serde(rename = "DeviceTypeID")]
-    device_type_id: &'a str,
-    name: &'a str,
-    identifier: &'a str,
-    version: &'a str,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub(crate) struct LoginBody<'a> {
-    pub(crate) email: &'a str,
-    pub(crate) password: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) identifier: Option<&'a str>,
-    #[serde(rename = "MFAToken", skip_serializing_if = "Option::is_none")]
-    pub(crate) mfa_token: Option<&'a str>,
-}
-
 impl Organizations<'_> {
     /// Register a license (`POST organizations/licenses`, Action 705): the
     /// device's token pair. No bearer. On success the session stores
@@ -64,28 +40,14 @@ impl Organizations<'_> {
         required("name", license.name)?;
         required("identifier", license.identifier)?;
         required("version", license.version)?;
-        self.client.session().check_not_notifying()?;
-        let body = RegisterBody {
-            key: license.key,
-            device_type_id: license.device_type_id,
-            name: license.name,
-            identifier: license.identifier,
-            version: license.version,
-        };
-        let response = self
-            .client
-            .call(Method::Post, "organizations/licenses", Bearer::None, Some(&body))
-            .await?;
-        self.client.session().store_answer(
-            &response,
-            TokenKind::Device,
-            &[
-                (SessionField::DeviceId, "DeviceID"),
-                (SessionField::RoleId, "RoleID"),
-                (SessionField::UserId, "UserID"),
-            ],
-        )?;
-        Ok(response)
+        let data = json!({
+            "Key": license.key,
+            "DeviceTypeID": license.device_type_id,
+            "Name": license.name,
+            "Identifier": license.identifier,
+            "Version": license.version,
+        });
+        self.client.call_row("organizations.registerLicense", json!({ "data": data })).await
     }
 
     /// Unregister the license (`DELETE organizations/licenses`, Action 706)
@@ -94,19 +56,7 @@ impl Organizations<'_> {
     /// (`deviceToken`, `deviceRefreshToken`, `deviceId`, `roleId`, `userId`)
     /// is cleared (listener called); the user pair is left as it is.
     pub async fn unregister_license(&self) -> Result<Response, Error> {
-        self.client.session().check_not_notifying()?;
-        let response = self
-            .client
-            .call::<()>(Method::Delete, "organizations/licenses", Bearer::Session(TokenKind::Device), None)
-            .await?;
-        self.client.session().clear(&[
-            SessionField::DeviceToken,
-            SessionField::DeviceRefreshToken,
-            SessionField::DeviceId,
-            SessionField::RoleId,
-            SessionField::UserId,
-        ])?;
-        Ok(response)
+        self.client.call_row("organizations.unregisterLicense", Value::Null).await
     }
 
     /// Log a user in to an organization (`POST organizations/auth`,
@@ -123,10 +73,10 @@ impl Organizations<'_> {
         required("email", email)?;
         required("password", password)?;
         required("identifier", identifier)?;
-        self.client.session().check_not_notifying()?;
-        let body = LoginBody { email, password, identifier: Some(identifier), mfa_token: mfa_token.filter(|s| !s.is_empty()) };
-        let response = self.client.call(Method::Post, "organizations/auth", Bearer::None, Some(&body)).await?;
-        self.client.session().store_answer(&response, TokenKind::User, &[])?;
-        Ok(response)
+        let mut data = json!({"Email": email, "Password": password, "Identifier": identifier});
+        if let Some(mfa_token) = mfa_token.filter(|s| !s.is_empty()) {
+            data["MFAToken"] = mfa_token.into();
+        }
+        self.client.call_row("organizations.login", json!({ "data": data })).await
     }
 }

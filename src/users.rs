@@ -1,27 +1,16 @@
 //! The Users endpoints of the token lifecycle: the measuring user login and
 //! the login with a phone code.
 
-use crate::transport::Method;
-use serde::Serialize;
+use serde_json::json;
 
-use crate::client::{Bearer, Client};
+use crate::client::Client;
 use crate::error::Error;
-use crate::organizations::LoginBody;
 use crate::response::Response;
-use crate::session::TokenKind;
 use crate::wire::required;
 
 /// The Users calls of a [`Client`].
 pub struct Users<'a> {
     pub(crate) client: &'a Client,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct PhoneCodeBody<'a> {
-    login_code: &'a str,
-    phone_number: &'a str,
-    org_key: &'a str,
 }
 
 impl Users<'_> {
@@ -32,14 +21,11 @@ impl Users<'_> {
     pub async fn login(&self, email: &str, password: &str, mfa_token: Option<&str>) -> Result<Response, Error> {
         required("email", email)?;
         required("password", password)?;
-        self.client.session().check_not_notifying()?;
-        let body = LoginBody { email, password, identifier: None, mfa_token: mfa_token.filter(|s| !s.is_empty()) };
-        let response = self
-            .client
-            .call(Method::Post, "users/auth", Bearer::Session(TokenKind::Device), Some(&body))
-            .await?;
-        self.client.session().store_answer(&response, TokenKind::User, &[])?;
-        Ok(response)
+        let mut data = json!({"Email": email, "Password": password});
+        if let Some(mfa_token) = mfa_token.filter(|s| !s.is_empty()) {
+            data["MFAToken"] = mfa_token.into();
+        }
+        self.client.call_row("users.login", json!({ "data": data })).await
     }
 
     /// Log in with the code a `request_login_code` sent by SMS
@@ -55,10 +41,7 @@ impl Users<'_> {
         required("login_code", login_code)?;
         required("phone_number", phone_number)?;
         required("org_key", org_key)?;
-        self.client.session().check_not_notifying()?;
-        let body = PhoneCodeBody { login_code, phone_number, org_key };
-        let response = self.client.call(Method::Post, "users/auth/code", Bearer::None, Some(&body)).await?;
-        self.client.session().store_answer(&response, TokenKind::User, &[])?;
-        Ok(response)
+        let data = json!({"LoginCode": login_code, "PhoneNumber": phone_number, "OrgKey": org_key});
+        self.client.call_row("users.loginWithPhoneCode", json!({ "data": data })).await
     }
 }

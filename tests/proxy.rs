@@ -97,6 +97,30 @@ fn calls_go_through_the_proxy_the_environment_names() {
 }
 
 #[test]
+fn a_generic_call_keeps_its_query_and_session_header_through_the_proxy() {
+    let _env = ENV.lock().unwrap();
+    let heads: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = heads.clone();
+    let proxy = server(move |mut conn| {
+        while let Some(head) = read_head(&mut conn) {
+            seen.lock().unwrap().push(head.to_ascii_lowercase());
+            conn.write_all(OK_JSON).unwrap();
+        }
+    });
+    let client = client_through(&format!("http://{proxy}"), None, "http://127.0.0.1:9").unwrap();
+    let params = serde_json::json!({"data": {"statusId": "A&B", "limit": 5}});
+    dfx::blocking(client.call_operation("measurements.list", &params)).unwrap();
+    let flag = serde_json::json!({"data": {"Email": "e", "Password": "p", "Identifier": "i"}, "enableSession": true});
+    // The stand-in answer has no token pair: the call fails after the exchange.
+    let e = dfx::blocking(client.call_operation("organizations.login", &flag)).unwrap_err();
+    assert!(matches!(e, dfx::Error::Decode(_)), "{e:?}");
+    let heads = heads.lock().unwrap();
+    assert!(heads[0].starts_with("get http://127.0.0.1:9/measurements?statusid=a%26b&limit=5 http/1.1\r\n"), "{}", heads[0]);
+    assert!(heads[1].starts_with("post http://127.0.0.1:9/organizations/auth http/1.1\r\n"), "{}", heads[1]);
+    assert!(heads[1].contains("\r\nx-nura-session: true\r\n") && !heads[0].contains("x-nura-session"));
+}
+
+#[test]
 fn a_host_no_proxy_names_is_not_proxied() {
     // The API itself: it must get the request directly (origin form).
     let origin = server(|mut conn| {

@@ -25,12 +25,14 @@ pub mod auths;
 pub mod organizations;
 pub mod users;
 pub mod general;
+pub mod call;
 pub mod response;
 pub mod string;
 pub mod status;
 pub mod version;
 
 pub use auths::*;
+pub use call::*;
 pub use callback::*;
 pub use client::*;
 pub use general::*;

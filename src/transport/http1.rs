@@ -5,7 +5,7 @@
 use zeroize::Zeroizing;
 
 use super::buffer::extend_wiping;
-use super::USER_AGENT_VALUE;
+use super::{Request, USER_AGENT_VALUE};
 
 /// Most header lines accepted in a response head.
 const MAX_HEADERS: usize = 64;
@@ -31,18 +31,14 @@ pub(crate) fn too_large() -> String {
 ///
 /// Header names are lowercase and the set is the one the async path
 /// (reqwest/hyper) sends: `host`, `user-agent`, `content-type`, `accept`,
-/// `authorization` (only with a token), `content-length` (when there is a
-/// body, or for a body-less POST/PUT/PATCH).
-pub(crate) fn request(
-    method: &str,
-    target: &str,
-    host: &str,
-    bearer: Option<&str>,
-    body: Option<&[u8]>,
-) -> Zeroizing<Vec<u8>> {
-    let body = body.unwrap_or_default();
+/// `authorization` (only with a token), `x-nura-session` (only when asked),
+/// `content-length` (when there is a body, or for a body-less
+/// POST/PUT/PATCH).
+pub(crate) fn request(request: &Request<'_>, target: &str, host: &str) -> Zeroizing<Vec<u8>> {
+    let (method, bearer) = (request.method.as_str(), request.bearer);
+    let body = request.body.unwrap_or_default();
     // Room for everything up front: growing would free an unwiped copy of the token.
-    let room = 256 + method.len() + target.len() + host.len() + USER_AGENT_VALUE.len() + bearer.map_or(0, str::len) + body.len();
+    let room = 280 + method.len() + target.len() + host.len() + USER_AGENT_VALUE.len() + bearer.map_or(0, str::len) + body.len();
     let mut out = Zeroizing::new(Vec::with_capacity(room));
     let mut put = |parts: &[&[u8]]| parts.iter().for_each(|p| out.extend_from_slice(p));
     put(&[method.as_bytes(), b" ", target.as_bytes(), b" HTTP/1.1\r\nhost: ", host.as_bytes()]);
@@ -50,6 +46,9 @@ pub(crate) fn request(
     put(&[b"\r\ncontent-type: application/json\r\naccept: */*\r\n"]);
     if let Some(token) = bearer {
         put(&[b"authorization: Bearer ", token.as_bytes(), b"\r\n"]);
+    }
+    if request.session_header {
+        put(&[b"x-nura-session: true\r\n"]);
     }
     if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
         put(&[b"content-length: ", &itoa_buf(body.len()), b"\r\n"]);
@@ -362,10 +361,15 @@ impl Drop for Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::Method;
+
+    fn req<'a>(method: Method, bearer: Option<&'a str>, body: Option<&'a [u8]>, session_header: bool) -> Request<'a> {
+        Request { method, path: "", bearer, body, session_header }
+    }
 
     #[test]
     fn request_bytes() {
-        let r = request("POST", "/auths/renew", "127.0.0.1:8080", Some("t0k"), Some(b"{}"));
+        let r = request(&req(Method::Post, Some("t0k"), Some(b"{}"), false), "/auths/renew", "127.0.0.1:8080");
         let text = std::str::from_utf8(&r).unwrap();
         assert_eq!(
             text,
@@ -375,17 +379,21 @@ mod tests {
                  content-length: 2\r\n\r\n{{}}"
             )
         );
-        let r = request("GET", "/status", "h", None, None);
+        let r = request(&req(Method::Get, None, None, false), "/status", "h");
         let text = std::str::from_utf8(&r).unwrap();
         assert!(text.starts_with("GET /status HTTP/1.1\r\nhost: h\r\n"), "{text}");
         assert!(!text.contains("content-length") && !text.contains("authorization"), "{text}");
+        assert!(!text.contains("x-nura-session"), "{text}");
         assert!(text.ends_with("\r\n\r\n"));
-        let r = request("PATCH", "/x", "h", None, None);
+        let r = request(&req(Method::Patch, None, None, false), "/x", "h");
         assert!(std::str::from_utf8(&r).unwrap().contains("content-length: 0\r\n"));
+        let r = request(&req(Method::Post, None, Some(b"{}"), true), "/organizations/auth", "h");
+        assert!(std::str::from_utf8(&r).unwrap().contains("\r\nx-nura-session: true\r\ncontent-length: 2\r\n"));
         // A long host, token and body: the buffer was sized up front (the
         // debug assertion inside checks it never grew).
         let host = "h".repeat(300);
-        let r = request("POST", "/auths/renew", &host, Some(&"t".repeat(900)), Some(&[b'x'; 5000]));
+        let long = "t".repeat(900);
+        let r = request(&req(Method::Post, Some(&long), Some(&[b'x'; 5000]), true), "/auths/renew", &host);
         assert!(r.ends_with(&[b'x'; 5000]));
         assert_eq!(itoa_buf(0), b"0");
         assert_eq!(itoa_buf(1234567), b"1234567");

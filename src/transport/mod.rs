@@ -81,6 +81,8 @@ pub(crate) struct Request<'a> {
     pub(crate) bearer: Option<&'a str>,
     /// The JSON body, if any.
     pub(crate) body: Option<&'a [u8]>,
+    /// Send `x-nura-session: true` (the `enableSession` logins).
+    pub(crate) session_header: bool,
 }
 
 /// Why a token cannot be sent.
@@ -195,6 +197,7 @@ impl Transport {
         path: &str,
         auth: Auth<'_>,
         body: Option<WipedBytes>,
+        session_header: bool,
     ) -> Result<Response, Error> {
         let bearer = match auth {
             Auth::Bearer(token) if !token.is_empty() => {
@@ -213,9 +216,9 @@ impl Transport {
         if let Some(proxied) = &self.proxied {
             // reqwest does not tell when the request leaves: assume it may have.
             crate::requests::note_request_leaving();
-            return proxied.send(method, path, bearer, body, timeout).await;
+            return proxied.send(method, path, bearer, body, session_header, timeout).await;
         }
-        let request = Request { method, path, bearer, body: body.as_ref().map(|b| b.0.as_slice()) };
+        let request = Request { method, path, bearer, body: body.as_ref().map(|b| b.0.as_slice()), session_header };
         if !crate::runtime::in_blocking_call() {
             return nonblocking::send(&self.endpoint, &self.pool, request, timeout).await;
         }

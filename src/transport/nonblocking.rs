@@ -154,12 +154,12 @@ pub(crate) async fn send(
         return send_here(ep, pool, request, timeout).await;
     }
     let (ep, pool) = (ep.clone(), pool.clone());
-    let (method, path) = (request.method, request.path.to_owned());
+    let (method, path, session_header) = (request.method, request.path.to_owned(), request.session_header);
     let bearer = request.bearer.map(|b| Zeroizing::new(b.to_owned()));
     let body = request.body.map(|b| Zeroizing::new(b.to_vec()));
     crate::runtime::on_dfx_runtime(async move {
         let bearer = bearer.as_deref().map(String::as_str);
-        let request = Request { method, path: &path, bearer, body: body.as_deref().map(Vec::as_slice) };
+        let request = Request { method, path: &path, bearer, body: body.as_deref().map(Vec::as_slice), session_header };
         send_here(&ep, &pool, request, timeout).await
     })
     .await
@@ -173,7 +173,7 @@ async fn send_here(ep: &Endpoint, pool: &Pool, request: Request<'_>, timeout: Op
         let mut target = ep.target(request.path);
         let mut redirects = redirect::Redirects::new(&ep.base);
         loop {
-            let bytes = http1::request(request.method.as_str(), &target, &ep.host_header, request.bearer, request.body);
+            let bytes = http1::request(&request, &target, &ep.host_header);
             let (head, raw) = exchange(ep, pool, &bytes, &phase).await?;
             match redirects.next(&target, head.status, head.location.as_deref()).map_err(Error::Redirect)? {
                 Some(next) => target = next,

@@ -177,21 +177,30 @@ impl Proxied {
         path: &str,
         bearer: Option<&str>,
         body: Option<WipedBytes>,
+        session_header: bool,
         timeout: Option<Duration>,
     ) -> Result<Response, Error> {
         let mut url = self.base.clone();
+        // dfx built the path and query already encoded.
+        let (path, query) = match path.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (path, None),
+        };
         url.set_path(&format!("{}/{}", self.base.path().trim_end_matches('/'), path));
+        url.set_query(query);
+        let h = Headers { bearer, session_header };
         if crate::runtime::in_blocking_call() {
-            return send(self.thread_http()?, method, url, bearer, body, timeout).await;
+            return send(self.thread_http()?, method, url, h, body, timeout).await;
         }
         if crate::runtime::on_dfx_worker() {
-            return send(self.shared(), method, url, bearer, body, timeout).await;
+            return send(self.shared(), method, url, h, body, timeout).await;
         }
         // Awaited on a runtime of the caller's: the exchange runs on dfx's,
         // where the shared pool's connections live (and SIGPIPE is blocked).
         let (http, bearer) = (self.shared(), bearer.map(|b| Zeroizing::new(b.to_owned())));
         crate::runtime::on_dfx_runtime(async move {
-            send(http, method, url, bearer.as_deref().map(String::as_str), body, timeout).await
+            let h = Headers { bearer: bearer.as_deref().map(String::as_str), session_header };
+            send(http, method, url, h, body, timeout).await
         })
         .await
     }
@@ -225,12 +234,19 @@ fn build_http(base: &Url, tls: &Arc<rustls::ClientConfig>, proxy: &ProxyConfig) 
         .map_err(|e| Error::Internal(format!("could not build the HTTP client: {e}")))
 }
 
+/// The headers a call adds to the ones every request carries.
+#[derive(Clone, Copy)]
+struct Headers<'a> {
+    bearer: Option<&'a str>,
+    session_header: bool,
+}
+
 /// One exchange through `http`.
 async fn send(
     http: reqwest::Client,
     method: Method,
     url: Url,
-    bearer: Option<&str>,
+    headers: Headers<'_>,
     body: Option<WipedBytes>,
     timeout: Option<Duration>,
 ) -> Result<Response, Error> {
@@ -238,12 +254,15 @@ async fn send(
     let method = reqwest::Method::from_bytes(method.as_str().as_bytes())
         .map_err(|_| Error::Internal("unknown HTTP method".into()))?;
     let mut request = http.request(method, url).header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    if let Some(token) = bearer {
+    if let Some(token) = headers.bearer {
         let text = Zeroizing::new(format!("Bearer {token}"));
         let mut value = HeaderValue::from_str(&text)
             .map_err(|_| Error::InvalidArgument(super::BAD_TOKEN.into()))?;
         value.set_sensitive(true);
         request = request.header(AUTHORIZATION, value);
+    }
+    if headers.session_header {
+        request = request.header("x-nura-session", HeaderValue::from_static("true"));
     }
     if let Some(body) = body {
         request = request.body(bytes::Bytes::from_owner(body));

@@ -90,7 +90,7 @@ fn endpoint(url: &str, trust: bool) -> Arc<Endpoint> {
     Arc::new(Endpoint::new(&Url::parse(url).unwrap(), trust.client_config().unwrap()))
 }
 
-const STATUS: Request<'static> = Request { method: Method::Get, path: "status", bearer: Some("t0ken"), body: None };
+const STATUS: Request<'static> = Request { method: Method::Get, path: "status", bearer: Some("t0ken"), body: None, session_header: false };
 
 fn blocking_status(ep: &Endpoint, alive: &Arc<()>) -> Result<crate::response::Response, Error> {
     blocking::Call { endpoint: ep, transport: Arc::as_ptr(alive) as usize, alive, deadline: None }.send(STATUS)
