@@ -59,9 +59,9 @@ class OperationsOnTheWireTest(unittest.TestCase):
         else:
             self.assertEqual(json.loads(req["Body"]), body)
 
-    def both_ways(self, positional, keyword, *expected):
+    def both_ways(self, positional, keyword, *expected, labels=("positional", "keyword")):
         """The same call positionally and by keyword: the same request."""
-        for how, call in (("positional", positional), ("keyword", keyword)):
+        for how, call in zip(labels, (positional, keyword)):
             with self.subTest(how):
                 _, req = self.sent(call)
                 self.check(req, *expected)
@@ -75,7 +75,8 @@ class OperationsOnTheWireTest(unittest.TestCase):
         self.both_ways(lambda: m.list(data), lambda: m.list(data=data),
                        "GET", "measurements", query, self.user, None)
         # No argument, or an empty object: no query string at all (no bare "?").
-        self.both_ways(lambda: m.list(), lambda: m.list(data={}), "GET", "measurements", None, self.user, None)
+        self.both_ways(lambda: m.list(), lambda: m.list(data={}), "GET", "measurements", None, self.user, None,
+                       labels=("no argument", "an empty object"))
 
     def test_measurements_create(self):
         m = self.api.http.measurements
@@ -94,8 +95,9 @@ class OperationsOnTheWireTest(unittest.TestCase):
     def test_two_positional_arguments_and_scalars(self):
         http = self.api.http
         # retrieveMeasurement(measurementId, expandResults?)
-        self.both_ways(lambda: http.organizations.retrieveMeasurement("measurement-1", True),
-                       lambda: http.organizations.retrieveMeasurement(measurementId="measurement-1", expandResults=True),
+        orgs = http.organizations
+        self.both_ways(lambda: orgs.retrieveMeasurement("measurement-1", True),
+                       lambda: orgs.retrieveMeasurement(measurementId="measurement-1", expandResults=True),
                        "GET", "organizations/measurements/measurement-1", "ExpandResults=true", self.user, None)
         # deleteConfigFile(StudyTemplateID, SDKID): a DELETE with a JSON body.
         body = {"StudyTemplateID": "template-1", "SDKID": "sdk-1"}
