@@ -6,13 +6,12 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::api::{
-    answer, bearer_error, bearer_token, check_device_auth, forbidden, object_body, optional_str,
-    org_not_found, require_bearer, required_str, validation_error,
+    answer, bearer_error, bearer_token, optional_str,
+    org_not_found, required_str, validation_error,
 };
-use crate::control::percent_decode;
-use crate::record::RecordedRequest;
+use crate::api::Call;
 use crate::reply::Reply;
-use crate::tokens::{Class, RenewError};
+use crate::tokens::RenewError;
 use crate::State;
 
 /// Lifetime of child tokens from `auths/generateToken`, unless `expiryInSec`
@@ -23,17 +22,15 @@ fn invalid_refresh(e: RenewError) -> Reply {
     Reply::error(401, "INVALID_REFRESH_TOKEN", e.message())
 }
 
-fn success() -> Reply {
-    Reply::json(200, &json!({ "success": true }))
-}
+use crate::api::success;
 
 /// `POST auths/renew` `{Token, RefreshToken, RefreshTokenExpiresIn?}`.
 /// The Authorization header is ignored.
-pub(crate) fn renew(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn renew(state: &State, call: &Call) -> Reply {
     answer(|| {
-        let body = object_body(&req.body)?;
-        let token = required_str(&body, "Token")?;
-        let refresh = required_str(&body, "RefreshToken")?;
+        let body = &call.body;
+        let token = required_str(body, "Token")?;
+        let refresh = required_str(body, "RefreshToken")?;
         // Honoured only when it is a positive integer; it can only shorten.
         let refresh_ttl = body
             .get("RefreshTokenExpiresIn")
@@ -46,16 +43,14 @@ pub(crate) fn renew(state: &State, req: &RecordedRequest) -> Reply {
 }
 
 /// `POST auths/generateToken` `{Token, RefreshToken, expiryInSec?}` → a
-/// child token with the pair's claims; the pair is not consumed. An
-/// Authorization header, when present, must carry a live token.
-pub(crate) fn generate_token(state: &State, req: &RecordedRequest) -> Reply {
+/// child token with the pair's claims; the pair is not consumed. (An
+/// Authorization header, when present, must carry a live token: the route
+/// table's `AnyOptional`.)
+pub(crate) fn generate_token(state: &State, call: &Call) -> Reply {
     answer(|| {
-        if let Some(token) = bearer_token(req)? {
-            state.tokens.bearer(token).map_err(bearer_error)?;
-        }
-        let body = object_body(&req.body)?;
-        let token = required_str(&body, "Token")?;
-        let refresh = required_str(&body, "RefreshToken")?;
+        let body = &call.body;
+        let token = required_str(body, "Token")?;
+        let refresh = required_str(body, "RefreshToken")?;
         // The Python client's `expiryInSec`; it can only shorten.
         let ttl = body
             .get("expiryInSec")
@@ -68,12 +63,11 @@ pub(crate) fn generate_token(state: &State, req: &RecordedRequest) -> Reply {
 }
 
 /// `PATCH auths/users/code` `{PhoneNumber, Identifier}`.
-pub(crate) fn request_login_code(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn request_login_code(state: &State, call: &Call) -> Reply {
     answer(|| {
-        check_device_auth(state, req)?;
-        let body = object_body(&req.body)?;
-        let phone = required_str(&body, "PhoneNumber")?;
-        let org = required_str(&body, "Identifier")?;
+        let body = &call.body;
+        let phone = required_str(body, "PhoneNumber")?;
+        let org = required_str(body, "Identifier")?;
         if !state.has_org(org) {
             return Err(org_not_found());
         }
@@ -83,12 +77,11 @@ pub(crate) fn request_login_code(state: &State, req: &RecordedRequest) -> Reply 
 }
 
 /// `PATCH auths/users/reset` `{Email, Identifier}`.
-pub(crate) fn request_reset_link(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn request_reset_link(state: &State, call: &Call) -> Reply {
     answer(|| {
-        check_device_auth(state, req)?;
-        let body = object_body(&req.body)?;
-        required_str(&body, "Email")?;
-        let org = required_str(&body, "Identifier")?;
+        let body = &call.body;
+        required_str(body, "Email")?;
+        let org = required_str(body, "Identifier")?;
         if !state.has_org(org) {
             return Err(org_not_found());
         }
@@ -98,12 +91,11 @@ pub(crate) fn request_reset_link(state: &State, req: &RecordedRequest) -> Reply 
 
 /// `PATCH auths/users/reset/mobile` `{Email?, PhoneNumber?}`: at least one
 /// must be a non-empty string.
-pub(crate) fn send_reset_mobile(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn send_reset_mobile(_: &State, call: &Call) -> Reply {
     answer(|| {
-        check_device_auth(state, req)?;
-        let body = object_body(&req.body)?;
-        let email = optional_str(&body, "Email")?.unwrap_or_default();
-        let phone = optional_str(&body, "PhoneNumber")?.unwrap_or_default();
+        let body = &call.body;
+        let email = optional_str(body, "Email")?.unwrap_or_default();
+        let phone = optional_str(body, "PhoneNumber")?.unwrap_or_default();
         if email.is_empty() && phone.is_empty() {
             return Err(validation_error("Email or PhoneNumber is required"));
         }
@@ -112,15 +104,9 @@ pub(crate) fn send_reset_mobile(state: &State, req: &RecordedRequest) -> Reply {
 }
 
 /// `GET auths/organization/credentials/{orgId}`, user token required.
-/// `raw_org_id` is the path segment as sent.
-pub(crate) fn org_credentials(state: &State, req: &RecordedRequest, raw_org_id: &str) -> Reply {
+pub(crate) fn org_credentials(state: &State, call: &Call) -> Reply {
     answer(|| {
-        let who = require_bearer(state, req)?;
-        if who.class != Class::User {
-            return Err(forbidden("This endpoint needs a user token"));
-        }
-        let org_id = percent_decode(raw_org_id);
-        let org = state.directory.org_by_id(&org_id).ok_or_else(|| {
+        let org = state.directory.org_by_id(call.param("orgId")).ok_or_else(|| {
             Reply::error(404, "ORGANIZATION_NOT_FOUND", "No organization has this OrganizationID")
         })?;
         Ok(Reply::json(
@@ -134,5 +120,22 @@ pub(crate) fn org_credentials(state: &State, req: &RecordedRequest, raw_org_id: 
                 "identityProviders": [],
             }),
         ))
+    })
+}
+
+/// `GET auth/v1/authenticate` and `GET auth/v1/validate`: the bearer's
+/// claims (without DeviceID) plus `Policies` and `Permissions`.
+pub(crate) fn authenticate(state: &State, call: &Call) -> Reply {
+    answer(|| {
+        let token = bearer_token(call.req)?.unwrap_or_default();
+        let mut claims = state.tokens.claims(token).map_err(bearer_error)?;
+        if let Some(c) = claims.as_object_mut() {
+            for k in ["ActiveLicense", "DeviceID", "RemainingMeasurement"] {
+                c.remove(k);
+            }
+            c.insert("Policies".into(), json!({ "LoginUser": true }));
+            c.insert("Permissions".into(), json!({}));
+        }
+        Ok(Reply::json(200, &claims))
     })
 }

@@ -3,12 +3,12 @@
 use serde_json::json;
 
 use crate::api::{answer, bearer_error, bearer_token};
-use crate::record::RecordedRequest;
+use crate::api::Call;
 use crate::reply::Reply;
 use crate::State;
 
 /// `GET status`, no auth.
-pub(crate) fn status() -> Reply {
+pub(crate) fn status(_: &State, _: &Call) -> Reply {
     Reply::json(
         200,
         &json!({
@@ -21,9 +21,9 @@ pub(crate) fn status() -> Reply {
 }
 
 /// `GET auth`, `Bearer <token>` of any type → its decoded claims.
-pub(crate) fn verify_token(state: &State, req: &RecordedRequest) -> Reply {
+pub(crate) fn verify_token(state: &State, call: &Call) -> Reply {
     answer(|| {
-        let Some(token) = bearer_token(req)? else {
+        let Some(token) = bearer_token(call.req)? else {
             return Err(Reply::error(
                 401,
                 "INVALID_TOKEN",

@@ -12,7 +12,13 @@
 //! Seed data: organization [`SANDBOX_ORG_IDENTIFIER`] (`dfxdemo`, ID
 //! [`SANDBOX_ORG_ID`]), licence [`SANDBOX_LICENSE_KEY`] with
 //! [`SANDBOX_LICENSE_SEATS`] seats, user [`SANDBOX_USER_EMAIL`] /
-//! [`SANDBOX_USER_PASSWORD`] with phone [`SANDBOX_USER_PHONE`].
+//! [`SANDBOX_USER_PASSWORD`] with phone [`SANDBOX_USER_PHONE`]; in every
+//! organization the studies [`SANDBOX_STUDY_ID`] (active) and
+//! [`SANDBOX_ARCHIVED_STUDY_ID`] (inactive).
+//!
+//! Every operation of the API is answered (see `README.md`, "All
+//! operations"): measurements, studies, profiles and users keep real state,
+//! the rest answer fixed documented bodies.
 //!
 //! The server runs on its own thread with its own tokio runtime; it needs no
 //! ambient runtime and stops (joining its thread) when the [`Sandbox`] drops.
@@ -23,12 +29,17 @@ mod auths;
 mod control;
 mod directory;
 mod faults;
+mod fixed;
 mod general;
+mod measurements;
 mod orgs;
+mod profiles;
 mod record;
 mod reply;
+mod routes;
 mod seed;
 mod server;
+mod studies;
 mod tokens;
 mod users;
 
@@ -42,7 +53,7 @@ use std::time::Duration;
 pub use faults::{Action, Fault, Phase};
 pub use record::RecordedRequest;
 pub use seed::{
-    LicenseConfig, UserConfig, SANDBOX_LICENSE_KEY, SANDBOX_LICENSE_SEATS, SANDBOX_ORG_ID,
+    LicenseConfig, UserConfig, SANDBOX_ARCHIVED_STUDY_ID, SANDBOX_LICENSE_KEY, SANDBOX_STUDY_ID, SANDBOX_LICENSE_SEATS, SANDBOX_ORG_ID,
     SANDBOX_ORG_IDENTIFIER, SANDBOX_USER_EMAIL, SANDBOX_USER_PASSWORD, SANDBOX_USER_PHONE,
 };
 pub use tokens::{TokenKind, REFRESH_TOKEN_TTL};
@@ -94,6 +105,9 @@ pub(crate) struct State {
     /// Phone number → the last code issued for it.
     login_codes: Mutex<HashMap<String, LoginCode>>,
     directory: directory::Directory,
+    measurements: measurements::Store,
+    profiles: profiles::Store,
+    studies: studies::Store,
     log: bool,
     /// TCP connections accepted so far (keep-alive checks in client tests).
     pub(crate) connections: std::sync::atomic::AtomicUsize,
@@ -101,13 +115,18 @@ pub(crate) struct State {
 
 impl State {
     fn new(config: &Config, log: bool) -> State {
+        let directory = directory::Directory::new(&config.orgs, &config.licenses, &config.users);
+        let studies = studies::Store::seeded(&directory.org_ids());
         State {
             connections: Default::default(),
             tokens: Default::default(),
             faults: Default::default(),
             recorder: Default::default(),
             login_codes: Mutex::new(HashMap::new()),
-            directory: directory::Directory::new(&config.orgs, &config.licenses, &config.users),
+            directory,
+            measurements: Default::default(),
+            profiles: Default::default(),
+            studies,
             log,
         }
     }
@@ -116,9 +135,16 @@ impl State {
         self.directory.org(identifier).is_some()
     }
 
-    /// New pairs belong to the first configured organization.
+    /// New pairs belong to the first configured organization. A user pair
+    /// gets a user record of its own (no e-mail, no password), so the
+    /// `users` calls find the bearer.
     pub(crate) fn create_pair(&self, kind: TokenKind, ttl: Duration) -> (String, String) {
-        self.tokens.create_pair(kind, ttl, &self.directory.first_org().id)
+        let org = &self.directory.first_org().id;
+        let user_id = match kind {
+            TokenKind::User => self.directory.create_user(org, "", "", None, Default::default()).ok(),
+            TokenKind::Device => None,
+        };
+        self.tokens.create_pair(kind, ttl, org, user_id)
     }
 
     /// A new 6-digit code for `phone`, replacing any earlier one.
@@ -154,6 +180,14 @@ impl State {
         self.faults.clear();
         self.recorder.reset();
     }
+}
+
+/// Seconds since the Unix epoch (the API's `Created` / `Updated`).
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// A running sandbox server. Dropping it stops the server and joins its thread.

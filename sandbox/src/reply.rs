@@ -23,6 +23,16 @@ impl Reply {
         }
     }
 
+    /// A JSON text, answered as it is.
+    pub(crate) fn json_text(status: u16, text: &'static str) -> Reply {
+        Reply { status, content_type: Some(JSON.to_owned()), headers: Vec::new(), body: Bytes::from_static(text.as_bytes()) }
+    }
+
+    /// No body and no Content-Type (e.g. 304 Not Modified).
+    pub(crate) fn empty(status: u16) -> Reply {
+        Reply { status, content_type: None, headers: Vec::new(), body: Bytes::new() }
+    }
+
     /// `{"Code": code, "Message": message}`.
     pub(crate) fn error(status: u16, code: &str, message: &str) -> Reply {
         Reply::json(status, &serde_json::json!({ "Code": code, "Message": message }))

@@ -74,3 +74,18 @@ impl Default for UserConfig {
         }
     }
 }
+
+/// `ID` of the seed study every organization has (`StatusID` `ACTIVE`): the
+/// `StudyID` for `POST measurements`.
+pub const SANDBOX_STUDY_ID: &str = "5b0e8d3c-2f4a-4e61-9c7d-1a2b3c4d5e60";
+
+/// `ID` of the second seed study (`StatusID` `INACTIVE`), for status filters.
+pub const SANDBOX_ARCHIVED_STUDY_ID: &str = "8e1f2a3b-4c5d-4e6f-a718-293a4b5c6d70";
+
+/// `StudyTemplateID` of both seed studies.
+pub(crate) const SANDBOX_TEMPLATE_ID: &str = "c2d4e6f8-0a1b-4c3d-8e5f-6a7b8c9d0e1f";
+
+/// The SDK study config `POST studies/sdkconfig` answers (base64 of the
+/// text `dfx-sandbox SDK study config v1\n`) and its MD5.
+pub(crate) const SDK_CONFIG_FILE: &str = "ZGZ4LXNhbmRib3ggU0RLIHN0dWR5IGNvbmZpZyB2MQo=";
+pub(crate) const SDK_CONFIG_MD5: &str = "ea20f943b42548b1d0cea4ff1f7bc865";

@@ -231,9 +231,10 @@ impl TokenStore {
         kind: TokenKind,
         ttl: Duration,
         organization_id: &str,
+        id: Option<String>,
     ) -> (String, String) {
         let identity = Identity {
-            id: random_uuid(),
+            id: id.unwrap_or_else(random_uuid),
             organization_id: organization_id.to_owned(),
             class: kind.into(),
             device_id: Some(random_uuid()),
@@ -310,6 +311,12 @@ impl TokenStore {
         };
         live.retain(|_, r| r.identity.device_id.as_deref() != Some(device_id.as_str()));
         Ok(device_id)
+    }
+
+    /// Removes every token whose subject (`ID` claim) is `id` and whose type
+    /// is in `classes` (logout, user removal).
+    pub(crate) fn revoke_subject(&self, id: &str, classes: &[Class]) {
+        self.lock().retain(|_, r| !(r.identity.id == id && classes.contains(&r.identity.class)));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Record>> {

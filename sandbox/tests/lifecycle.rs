@@ -97,7 +97,8 @@ fn seed_and_status() {
     assert_eq!(
         resp.json(),
         json!({"LicenseKey": "DFX-SANDBOX-LICENSE", "Organization": "dfxdemo", "OrganizationID": SANDBOX_ORG_ID,
-               "Email": "developer@example.com", "Password": "sandbox-password", "PhoneNumber": "+15555550100"})
+               "Email": "developer@example.com", "Password": "sandbox-password", "PhoneNumber": "+15555550100",
+               "StudyID": dfx_sandbox::SANDBOX_STUDY_ID, "ArchivedStudyID": dfx_sandbox::SANDBOX_ARCHIVED_STUDY_ID})
     );
     assert_eq!(send(sb.addr(), "POST", "/_sandbox/seed", &[], b"").complete().status, 405);
     assert_eq!(sb.seats_used(SANDBOX_LICENSE_KEY), Some(0));
@@ -388,8 +389,9 @@ fn user_login_on_a_device() {
     let resp = send(sb.addr(), "POST", "/users/auth", &[("Authorization", &format!("Bearer {}", d.token))], b"[")
         .complete();
     expect_err(resp, 400, "INVALID_REQUEST_BODY");
-    let resp = call(&sb, "DELETE", "/users/auth", Some(&u), None);
-    assert_eq!((resp.status, resp.header("allow")), (405, Some("POST")));
+    // DELETE users/auth is users.logout since issue 12.
+    let resp = call(&sb, "PUT", "/users/auth", Some(&u), None);
+    assert_eq!((resp.status, resp.header("allow")), (405, Some("POST, DELETE")));
 }
 
 #[test]
@@ -629,7 +631,8 @@ fn routing_recording_and_faults_on_new_endpoints() {
     let sb = sandbox();
     let resp = call(&sb, "PUT", "/organizations/licenses", None, None);
     assert_eq!((resp.status, resp.code(), resp.header("allow")), (405, "METHOD_NOT_ALLOWED".into(), Some("POST, DELETE")));
-    for p in ["/organizations", "/users", "/auth/x", "/users/auth/code/x", "/Status"] {
+    // `organizations` and `users` are endpoints of their own since issue 12.
+    for p in ["/organisations", "/user", "/auth/x", "/users/auth/code/x", "/Status"] {
         expect_err(call(&sb, "GET", p, None, None), 404, "NOT_FOUND");
     }
 
