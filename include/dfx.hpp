@@ -241,7 +241,7 @@ public:
     }
     /// Renew the stored pair of `kind`, single flight (dfx_session_renew()).
     Response session_renew(TokenKind kind) {
-        return call(dfx_session_renew, static_cast<DfxTokenKind>(kind));
+        return invoke(dfx_session_renew, static_cast<DfxTokenKind>(kind));
     }
     /// The stored token's JWT `exp`, Unix seconds.
     std::int64_t session_token_expiry(TokenKind kind) const {
@@ -253,29 +253,29 @@ public:
     // Auths
     Response auth_renew(std::string_view token, std::string_view refresh_token) {
         detail::Arg t(token, "token"), r(refresh_token, "refresh_token");
-        return call(dfx_auth_renew, t.c_str(), r.c_str());
+        return invoke(dfx_auth_renew, t.c_str(), r.c_str());
     }
     Response auth_request_login_code(std::string_view phone_number, std::string_view org_identifier) {
         detail::Arg p(phone_number, "phone_number"), o(org_identifier, "org_identifier");
-        return call(dfx_auth_request_login_code, p.c_str(), o.c_str());
+        return invoke(dfx_auth_request_login_code, p.c_str(), o.c_str());
     }
     Response auth_request_reset_password_link(std::string_view email, std::string_view org_identifier) {
         detail::Arg e(email, "email"), o(org_identifier, "org_identifier");
-        return call(dfx_auth_request_reset_password_link, e.c_str(), o.c_str());
+        return invoke(dfx_auth_request_reset_password_link, e.c_str(), o.c_str());
     }
     /// At least one of the two; nullopt sends no such field.
     Response auth_send_reset_mobile(std::optional<std::string_view> email,
                                     std::optional<std::string_view> phone_number) {
         detail::Arg e(email, "email"), p(phone_number, "phone_number");
-        return call(dfx_auth_send_reset_mobile, e.c_str(), p.c_str());
+        return invoke(dfx_auth_send_reset_mobile, e.c_str(), p.c_str());
     }
     Response auth_generate_token(std::string_view token, std::string_view refresh_token) {
         detail::Arg t(token, "token"), r(refresh_token, "refresh_token");
-        return call(dfx_auth_generate_token, t.c_str(), r.c_str());
+        return invoke(dfx_auth_generate_token, t.c_str(), r.c_str());
     }
     Response auth_get_org_client_credentials(std::string_view org_id) {
         detail::Arg o(org_id, "org_id");
-        return call(dfx_auth_get_org_client_credentials, o.c_str());
+        return invoke(dfx_auth_get_org_client_credentials, o.c_str());
     }
 
     // Organizations
@@ -284,34 +284,66 @@ public:
                                            std::string_view version) {
         detail::Arg k(license_key, "license_key"), d(device_type_id, "device_type_id"), n(name, "name"),
             i(identifier, "identifier"), v(version, "version");
-        return call(dfx_organization_register_license, k.c_str(), d.c_str(), n.c_str(), i.c_str(), v.c_str());
+        return invoke(dfx_organization_register_license, k.c_str(), d.c_str(), n.c_str(), i.c_str(), v.c_str());
     }
-    Response organization_unregister_license() { return call(dfx_organization_unregister_license); }
+    Response organization_unregister_license() { return invoke(dfx_organization_unregister_license); }
     Response organization_login(std::string_view email, std::string_view password, std::string_view identifier,
                                 std::optional<std::string_view> mfa_token = std::nullopt) {
         detail::Arg e(email, "email"), p(password, "password"), i(identifier, "identifier"), m(mfa_token, "mfa_token");
-        return call(dfx_organization_login, e.c_str(), p.c_str(), i.c_str(), m.c_str());
+        return invoke(dfx_organization_login, e.c_str(), p.c_str(), i.c_str(), m.c_str());
     }
 
     // Users
     Response user_login(std::string_view email, std::string_view password,
                         std::optional<std::string_view> mfa_token = std::nullopt) {
         detail::Arg e(email, "email"), p(password, "password"), m(mfa_token, "mfa_token");
-        return call(dfx_user_login, e.c_str(), p.c_str(), m.c_str());
+        return invoke(dfx_user_login, e.c_str(), p.c_str(), m.c_str());
     }
     Response user_login_with_phone_code(std::string_view login_code, std::string_view phone_number,
                                         std::string_view org_key) {
         detail::Arg c(login_code, "login_code"), p(phone_number, "phone_number"), o(org_key, "org_key");
-        return call(dfx_user_login_with_phone_code, c.c_str(), p.c_str(), o.c_str());
+        return invoke(dfx_user_login_with_phone_code, c.c_str(), p.c_str(), o.c_str());
     }
 
     // General
     /// Verify `token`, or with nullopt the session's user token, else its device token.
     Response general_verify_token(std::optional<std::string_view> token = std::nullopt) {
         detail::Arg t(token, "token");
-        return call(dfx_general_verify_token, t.c_str());
+        return invoke(dfx_general_verify_token, t.c_str());
     }
-    Response general_status() { return call(dfx_general_status); }
+    Response general_status() { return invoke(dfx_general_status); }
+
+    // Any operation (dfx_call()): all 133, by the JavaScript client's name
+    /// Call `operation` ("measurements.create", "auths.renew", ...) with
+    /// `params_json`, a JSON object keyed by the JavaScript method's
+    /// argument names ("" or "{}" when it has none). An answer is a
+    /// Response; a bad operation or parameter throws DFX_ERR_INVALID_ARGUMENT
+    /// and nothing is sent.
+    Response call(std::string_view operation, std::string_view params_json = {}) {
+        detail::Arg o(operation, "operation"), p(params(params_json), "params_json");
+        return invoke(dfx_call, o.c_str(), p.c_str());
+    }
+
+    /// The completion of call_async(): the DfxStatus and the answer (an empty
+    /// Response when there is none), on one of dfx's threads. It must not
+    /// throw: an exception that escapes is caught and dropped.
+    using Completion = std::function<void(DfxStatus status, Response response)>;
+
+    /// The non-blocking call() (dfx_call_async()): arguments checked now
+    /// (a bad one throws and `done` never runs); `done` runs exactly once
+    /// later, on an internal thread. Returns the request's id for cancel().
+    std::uint64_t call_async(std::string_view operation, std::string_view params_json, Completion done) {
+        detail::Arg o(operation, "operation"), p(params(params_json), "params_json");
+        auto box = std::make_unique<Completion>(std::move(done));
+        std::uint64_t id = 0;
+        detail::check(dfx_call_async(get(), o.c_str(), p.c_str(), &Client::call_completion, box.get(), &id));
+        box.release();  // accepted: call_completion owns it now
+        return id;
+    }
+
+    /// Cancel a call_async() (dfx_client_cancel()): its completion runs with
+    /// DFX_ERR_CANCELLED unless it already ran.
+    void cancel(std::uint64_t request_id) { detail::check(dfx_client_cancel(get(), request_id)); }
 
 private:
     struct FromUrl {};
@@ -324,12 +356,27 @@ private:
 
     /// An API call: an answer (2xx or not) is a Response, anything else throws.
     template <class F, class... Args>
-    Response call(F function, Args... args) {
+    Response invoke(F function, Args... args) {
         DfxResponse *out = nullptr;
         DfxStatus status = function(get(), args..., &out);
         Response response(out);
         if (status != DFX_OK && status != DFX_ERR_API) detail::raise(status);
         return response;
+    }
+
+    static std::optional<std::string_view> params(std::string_view json) noexcept {
+        if (json.empty()) return std::nullopt;
+        return json;
+    }
+
+    static void call_completion(void *user_data, DfxStatus status, DfxResponse *response) noexcept {
+        std::unique_ptr<Completion> done(static_cast<Completion *>(user_data));
+        Response r(response);
+        try {
+            if (*done) (*done)(status, std::move(r));
+        } catch (...) {
+            // Nothing may unwind into C; the completion owns its failures.
+        }
     }
 
     static void call_listener(void *user_data, const char *session_json) noexcept {

@@ -24,7 +24,7 @@ suite() {
 
 set -e
 cargo build -p dfx -p dfx-sandbox
-make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session build/test_async-asan build/async_renews \
+make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session build/test_call build/test_async-asan build/async_renews \
     build/quickstart build/quickstart-cxx
 set +e
 
@@ -39,6 +39,7 @@ suite "c: failure paths (shared libdfx.so)" $sb build/test_failures
 suite "c: failure paths (static libdfx.a)" $sb build/test_failures-static
 suite "c: 8 threads x 50 renews" $sb build/test_threads
 suite "c: session lifecycle, listener, single flight, outcome unknown" $sb build/test_session
+suite "c: dfx_call: login, measurement, list, argument errors" $sb build/test_call
 suite "c: async, 10000 in flight, cancel, free (ASan+UBSan)" $sb build/test_async-asan
 suite "c: quickstart example" $sb $quickstart build/quickstart
 suite "c++: quickstart compiled as C++" $sb $quickstart build/quickstart-cxx
@@ -48,6 +49,7 @@ memcheck="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,in
     --show-leak-kinds=definite,indirect --error-exitcode=99"
 suite "c: failure paths under valgrind memcheck" $sb env DFX_TEST_NO_FORK=1 $memcheck build/test_failures
 suite "c: session under valgrind memcheck" $sb env DFX_TEST_HOLD_MS=3000 $memcheck build/test_session
+suite "c: dfx_call under valgrind memcheck" $sb $memcheck build/test_call
 pkg=scripts/test-packaging.sh
 suite "python: pip install ./python into a fresh venv (build/venv)" $pkg python-install
 suite "python: dfx package tests (installed copy; declarations vs header)" $pkg python-tests

@@ -3,8 +3,10 @@
 // arguments, the session listener. Built with -Wall -Wextra -Werror -pedantic.
 #include <dfx.hpp>
 
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -100,6 +102,44 @@ int main() {
     other = dfx::Client(url);  // move-assign frees the old client
     CHECK(other.session_get(dfx::SessionField::device_id).empty());
     CHECK(moved.organization_unregister_license().ok());
+
+    // Any operation by its JavaScript name, blocking and async.
+    dfx::Response created = moved.call("measurements.create", R"({"data": {"StudyID": "s-1", "Resolution": 100}})");
+    CHECK(created.status() == 200 || created.status() == 404);  // 404 where the sandbox lacks it
+    dfx::Response lic = moved.call("organizations.registerLicense",
+        R"({"data": {"Key": "DFX-SANDBOX-LICENSE", "DeviceTypeID": "LINUX", "Name": "cpp", "Identifier": "dfxdemo",
+            "Version": "1.0"}})");
+    CHECK(lic.ok() && moved.session_get(dfx::SessionField::device_token) == lic.get_string("Token").value_or("?"));
+    CHECK(moved.call("general.status").get_string("StatusID") == std::optional<std::string_view>("ACTIVE"));
+    CHECK(status_thrown([&] { moved.call("measurement.create", "{}"); }) == DFX_ERR_INVALID_ARGUMENT);
+    CHECK(status_thrown([&] { moved.call("measurements.create", R"({"data": {"StudyID": 1}})"); }) ==
+          DFX_ERR_INVALID_ARGUMENT);
+    CHECK(status_thrown([&] { moved.call("measurements.create", "{"); }) == DFX_ERR_INVALID_ARGUMENT);
+    {
+        std::mutex m;
+        std::condition_variable cv;
+        int calls = 0;
+        DfxStatus got = DFX_ERR_INTERNAL;
+        std::string token;
+        std::uint64_t id = moved.call_async("auths.renew",
+            R"({"data": {"Token": ")" + std::string(*lic.get_string("Token")) + R"(", "RefreshToken": ")" +
+                std::string(*lic.get_string("RefreshToken")) + R"("}, "tokenType": "device"})",
+            [&](DfxStatus status, dfx::Response r) {
+                std::lock_guard<std::mutex> lock(m);
+                got = status;
+                token = std::string(r.get_string("Token").value_or(""));
+                ++calls;
+                cv.notify_one();
+            });
+        CHECK(id != 0);
+        std::unique_lock<std::mutex> lock(m);
+        cv.wait(lock, [&] { return calls == 1; });
+        CHECK(got == DFX_OK && !token.empty());
+        CHECK(moved.session_get(dfx::SessionField::device_token) == token);  // stored before the completion
+        CHECK(status_thrown([&] { moved.call_async("auths.rnew", "{}", [](DfxStatus, dfx::Response) {}); }) ==
+              DFX_ERR_INVALID_ARGUMENT);
+    }
+    CHECK(moved.call("organizations.unregisterLicense").ok());
 
     // Giving up ownership.
     DfxResponse *raw = moved.general_status().release();
