@@ -12,6 +12,7 @@ tests/python/test_operations_table.py regenerates it and fails on drift.
 """
 import keyword
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +106,8 @@ def method_lines(op, returns, doc, annotations):
     signature = f"    def {op['method']}({', '.join(args)}) -> {returns}:"
     if len(signature) > 120:
         signature = f"    def {op['method']}(\n        " + ",\n        ".join(args) + f",\n    ) -> {returns}:"
-    body = doc.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').split("\n")
+    body = [wrapped for line in doc.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').split("\n")
+            for wrapped in textwrap.wrap(line, 110, subsequent_indent="    ", break_on_hyphens=False) or [""]]
     return [signature, '        """' + body[0]] + ["        " + line for line in body[1:]] + ['        """']
 
 

@@ -170,7 +170,7 @@ class Response:
 # answer there (dfx_last_error_message() is set on that thread) and hands the
 # result to the waiting event loop with call_soon_threadsafe.
 
-_pending = {}
+_pending: dict = {}  # key -> (library, event loop, future)
 _pending_lock = threading.Lock()
 _keys = itertools.count(1)
 
@@ -223,7 +223,7 @@ class Client:
     or a `with` block; it is also freed when garbage-collected.
     """
 
-    def __init__(self, url=None, *, library=None, timeout_ms=None, auto_renew=None):
+    def __init__(self, url=None, *, library=None, timeout_ms=None, auto_renew=None) -> None:
         self.lib = library if isinstance(library, ctypes.CDLL) else native.load_library(library)
         handle = native.ClientP()
         _check(self.lib, self.lib.dfx_client_new(_arg(self.lib, url, "url"), ctypes.byref(handle)))
@@ -233,13 +233,13 @@ class Client:
         # live on the client, not in the finalizer, so that a listener that
         # refers to the client does not keep it alive forever; once the client
         # is unreachable no call can be running, so nothing calls them.
-        self._keepalive = {}
+        self._keepalive: dict = {}
         self._finalizer = weakref.finalize(self, _free_client, self.lib, handle)
         self._finalizer.atexit = False  # the process is ending; nothing to free
         # Every operation of the endpoint table, by the JavaScript client's names.
-        self.http = _operations.Http(self)
+        self.http: _operations.Http = _operations.Http(self)
         # The same calls for asyncio: `r = await api.aio.auths.renew({...})`.
-        self.aio = _operations.Aio(self)
+        self.aio: _operations.Aio = _operations.Aio(self)
         self.session = Session(self)
         if timeout_ms is not None:
             self.set_timeout_ms(timeout_ms)
@@ -331,7 +331,7 @@ class Client:
         self.close()
 
 
-def client(url=None, *, library=None, timeout_ms=None, auto_renew=None):
+def client(url=None, *, library=None, timeout_ms=None, auto_renew=None) -> Client:
     """A new client for `url` (None: the production cloud https://api.deepaffex.ai;
     plain http:// only on loopback, e.g. the dfx-sandbox). `library`: a path to
     libdfx, else see dfx.library_candidates()."""

@@ -569,12 +569,14 @@ class GeneralHttp(Group):
         """
     def createConsent(self, data: GeneralCreateConsentData) -> Response:
         """POST consents (bearer: user; Action ID 110).
-        data (object): the JSON body: description, data_controller, purposes, policy_url, policy_version, collection_mode
+        data (object): the JSON body: description, data_controller, purposes, policy_url, policy_version,
+            collection_mode
         Returns a Response.
         """
     def updateConsent(self, data: GeneralUpdateConsentData) -> Response:
         """PATCH consents (bearer: user; Action ID 111).
-        data (object): the JSON body: description, data_controller, purposes, policy_url, policy_version, collection_mode
+        data (object): the JSON body: description, data_controller, purposes, policy_url, policy_version,
+            collection_mode
         Returns a Response.
         """
     def getRolesInteractionTree(self) -> Response:
@@ -619,12 +621,14 @@ class GeneralAio(Group):
         """
     def createConsent(self, data: GeneralCreateConsentData) -> asyncio.Future[Response]:
         """POST consents (bearer: user; Action ID 110).
-        data (object): the JSON body: description, data_controller, purposes, policy_url, policy_version, collection_mode
+        data (object): the JSON body: description, data_controller, purposes, policy_url, policy_version,
+            collection_mode
         Returns an asyncio Future of a Response.
         """
     def updateConsent(self, data: GeneralUpdateConsentData) -> asyncio.Future[Response]:
         """PATCH consents (bearer: user; Action ID 111).
-        data (object): the JSON body: description, data_controller, purposes, policy_url, policy_version, collection_mode
+        data (object): the JSON body: description, data_controller, purposes, policy_url, policy_version,
+            collection_mode
         Returns an asyncio Future of a Response.
         """
     def getRolesInteractionTree(self) -> asyncio.Future[Response]:
@@ -640,7 +644,8 @@ class GeneralAio(Group):
 class UsersHttp(Group):
     def create(self, data: UsersCreateData, tokenType: Optional[Literal['device', 'user']] = None) -> Response:
         """POST users (bearer: token_type; Action ID 200).
-        data (object): the JSON body: FirstName?, LastName?, Email?, Password, PhoneNumber?, Gender?, DateOfBirth?, HeightCm?, WeightKg?
+        data (object): the JSON body: FirstName?, LastName?, Email?, Password, PhoneNumber?, Gender?, DateOfBirth?,
+            HeightCm?, WeightKg?
         tokenType? (string): which session pair: "device" or "user"
         Returns a Response.
         """
@@ -659,7 +664,8 @@ class UsersHttp(Group):
         """
     def update(self, data: UsersUpdateData) -> Response:
         """PATCH users (bearer: user; Action ID 208).
-        data (object): the JSON body: FirstName?, LastName?, Email, Password, PhoneNumber, Gender?, DateOfBirth?, HeightCm?, WeightKg?
+        data (object): the JSON body: FirstName?, LastName?, Email, Password, PhoneNumber, Gender?, DateOfBirth?,
+            HeightCm?, WeightKg?
         Returns a Response.
         """
     def sendReset(self, email: str, identifier: str) -> Response:
@@ -735,7 +741,8 @@ class UsersHttp(Group):
         """
     def logout(self) -> Response:
         """DELETE users/auth (bearer: user; Action ID 226).
-        Corrected: The session's user pair is cleared (the JS client leaves the dead pair in its session; Python clears it).
+        Corrected: The session's user pair is cleared (the JS client leaves the dead pair in its session; Python
+            clears it).
         Returns a Response.
         """
     def recoveryVerificationCode(self, userId: str) -> Response:
@@ -782,7 +789,8 @@ class UsersAio(Group):
         tokenType: Optional[Literal['device', 'user']] = None,
     ) -> asyncio.Future[Response]:
         """POST users (bearer: token_type; Action ID 200).
-        data (object): the JSON body: FirstName?, LastName?, Email?, Password, PhoneNumber?, Gender?, DateOfBirth?, HeightCm?, WeightKg?
+        data (object): the JSON body: FirstName?, LastName?, Email?, Password, PhoneNumber?, Gender?, DateOfBirth?,
+            HeightCm?, WeightKg?
         tokenType? (string): which session pair: "device" or "user"
         Returns an asyncio Future of a Response.
         """
@@ -801,7 +809,8 @@ class UsersAio(Group):
         """
     def update(self, data: UsersUpdateData) -> asyncio.Future[Response]:
         """PATCH users (bearer: user; Action ID 208).
-        data (object): the JSON body: FirstName?, LastName?, Email, Password, PhoneNumber, Gender?, DateOfBirth?, HeightCm?, WeightKg?
+        data (object): the JSON body: FirstName?, LastName?, Email, Password, PhoneNumber, Gender?, DateOfBirth?,
+            HeightCm?, WeightKg?
         Returns an asyncio Future of a Response.
         """
     def sendReset(self, email: str, identifier: str) -> asyncio.Future[Response]:
@@ -884,7 +893,8 @@ class UsersAio(Group):
         """
     def logout(self) -> asyncio.Future[Response]:
         """DELETE users/auth (bearer: user; Action ID 226).
-        Corrected: The session's user pair is cleared (the JS client leaves the dead pair in its session; Python clears it).
+        Corrected: The session's user pair is cleared (the JS client leaves the dead pair in its session; Python
+            clears it).
         Returns an asyncio Future of a Response.
         """
     def recoveryVerificationCode(self, userId: str) -> asyncio.Future[Response]:
@@ -937,7 +947,8 @@ class ProfilesHttp(Group):
         """
     def list(self, data: Optional[ProfilesListData] = None) -> Response:
         """GET users/profiles (bearer: user; Action ID 402).
-        data? (object): query options: userProfileName?, status?, limit?, offset?, endDate?, date?, sortBy?, sortOrder?, ownerUser?
+        data? (object): query options: userProfileName?, status?, limit?, offset?, endDate?, date?, sortBy?,
+            sortOrder?, ownerUser?
         Returns a Response.
         """
     def listByUser(self, userId: str, data: Optional[ProfilesListByUserData] = None) -> Response:
@@ -971,7 +982,8 @@ class ProfilesAio(Group):
         """
     def list(self, data: Optional[ProfilesListData] = None) -> asyncio.Future[Response]:
         """GET users/profiles (bearer: user; Action ID 402).
-        data? (object): query options: userProfileName?, status?, limit?, offset?, endDate?, date?, sortBy?, sortOrder?, ownerUser?
+        data? (object): query options: userProfileName?, status?, limit?, offset?, endDate?, date?, sortBy?,
+            sortOrder?, ownerUser?
         Returns an asyncio Future of a Response.
         """
     def listByUser(self, userId: str, data: Optional[ProfilesListByUserData] = None) -> asyncio.Future[Response]:
@@ -1001,7 +1013,8 @@ class MeasurementsHttp(Group):
         """
     def list(self, data: Optional[MeasurementsListData] = None) -> Response:
         """GET measurements (bearer: user; Action ID 501).
-        data? (object): query options: statusId?, userProfileId?, userProfileName?, studyId?, partnerId?, date?, endDate?, limit?, offset?, deviceID?, mode?, sortBy?, sortOrder?, userName?
+        data? (object): query options: statusId?, userProfileId?, userProfileName?, studyId?, partnerId?, date?,
+            endDate?, limit?, offset?, deviceID?, mode?, sortBy?, sortOrder?, userName?
         Returns a Response.
         """
     def create(self, data: MeasurementsCreateData) -> Response:
@@ -1030,7 +1043,8 @@ class MeasurementsAio(Group):
         """
     def list(self, data: Optional[MeasurementsListData] = None) -> asyncio.Future[Response]:
         """GET measurements (bearer: user; Action ID 501).
-        data? (object): query options: statusId?, userProfileId?, userProfileName?, studyId?, partnerId?, date?, endDate?, limit?, offset?, deviceID?, mode?, sortBy?, sortOrder?, userName?
+        data? (object): query options: statusId?, userProfileId?, userProfileName?, studyId?, partnerId?, date?,
+            endDate?, limit?, offset?, deviceID?, mode?, sortBy?, sortOrder?, userName?
         Returns an asyncio Future of a Response.
         """
     def create(self, data: MeasurementsCreateData) -> asyncio.Future[Response]:
@@ -1063,7 +1077,8 @@ class OrganizationsHttp(Group):
         """
     def listMeasurements(self, data: Optional[OrganizationsListMeasurementsData] = None) -> Response:
         """GET organizations/measurements (bearer: user; Action ID 703).
-        data? (object): query options: statusId?, userProfileID?, userProfileName?, studyID?, userName?, date?, endDate?, limit?, offset?, deviceID?, partnerId?, mode?, sortBy?, sortOrder?, region?
+        data? (object): query options: statusId?, userProfileID?, userProfileName?, studyID?, userName?, date?,
+            endDate?, limit?, offset?, deviceID?, partnerId?, mode?, sortBy?, sortOrder?, region?
         Returns a Response.
         """
     def retrieveMeasurement(self, measurementId: str, expandResults: Optional[bool] = None) -> Response:
@@ -1074,13 +1089,15 @@ class OrganizationsHttp(Group):
         """
     def registerLicense(self, data: OrganizationsRegisterLicenseData, enableSession: Optional[bool] = None) -> Response:
         """POST organizations/licenses (bearer: none; Action ID 705).
-        data (object): the JSON body: DeviceTypeID, Key, Name, Identifier, Version, TokenExpiresIn?, TokenSubject?, RefreshTokenExpiresIn?
+        data (object): the JSON body: DeviceTypeID, Key, Name, Identifier, Version, TokenExpiresIn?, TokenSubject?,
+            RefreshTokenExpiresIn?
         enableSession? (boolean): true: the x-nura-session header
         Returns a Response.
         """
     def unregisterLicense(self) -> Response:
         """DELETE organizations/licenses (bearer: device; Action ID 706).
-        Corrected: Bearer: the session's device token (the JS client sends the user token); the device refresh token is cleared too.
+        Corrected: Bearer: the session's device token (the JS client sends the user token); the device refresh token
+            is cleared too.
         Returns a Response.
         """
     def retrieveLogo(self, orgId: str) -> Response:
@@ -1090,7 +1107,8 @@ class OrganizationsHttp(Group):
         """
     def listProfiles(self, data: Optional[OrganizationsListProfilesData] = None) -> Response:
         """GET organizations/profiles (bearer: user; Action ID 710).
-        data? (object): query options: statusId?, ownerUser?, userProfileName?, created?, date?, endDate?, limit?, offset?
+        data? (object): query options: statusId?, ownerUser?, userProfileName?, created?, date?, endDate?, limit?,
+            offset?
         Returns a Response.
         """
     def retrieveProfile(self, profileId: str) -> Response:
@@ -1105,7 +1123,8 @@ class OrganizationsHttp(Group):
         """
     def createUser(self, data: OrganizationsCreateUserData) -> Response:
         """POST organizations/users (bearer: user; Action ID 713).
-        data (object): the JSON body: FirstName, LastName, Email, Gender, DateOfBirth, RoleID, Password, organizationConfigLinkID?, expireAt?
+        data (object): the JSON body: FirstName, LastName, Email, Gender, DateOfBirth, RoleID, Password,
+            organizationConfigLinkID?, expireAt?
         Returns a Response.
         """
     def updateUser(self, userId: str, data: OrganizationsUpdateUserData) -> Response:
@@ -1165,7 +1184,8 @@ class OrganizationsAio(Group):
         """
     def listMeasurements(self, data: Optional[OrganizationsListMeasurementsData] = None) -> asyncio.Future[Response]:
         """GET organizations/measurements (bearer: user; Action ID 703).
-        data? (object): query options: statusId?, userProfileID?, userProfileName?, studyID?, userName?, date?, endDate?, limit?, offset?, deviceID?, partnerId?, mode?, sortBy?, sortOrder?, region?
+        data? (object): query options: statusId?, userProfileID?, userProfileName?, studyID?, userName?, date?,
+            endDate?, limit?, offset?, deviceID?, partnerId?, mode?, sortBy?, sortOrder?, region?
         Returns an asyncio Future of a Response.
         """
     def retrieveMeasurement(self, measurementId: str, expandResults: Optional[bool] = None) -> asyncio.Future[Response]:
@@ -1180,13 +1200,15 @@ class OrganizationsAio(Group):
         enableSession: Optional[bool] = None,
     ) -> asyncio.Future[Response]:
         """POST organizations/licenses (bearer: none; Action ID 705).
-        data (object): the JSON body: DeviceTypeID, Key, Name, Identifier, Version, TokenExpiresIn?, TokenSubject?, RefreshTokenExpiresIn?
+        data (object): the JSON body: DeviceTypeID, Key, Name, Identifier, Version, TokenExpiresIn?, TokenSubject?,
+            RefreshTokenExpiresIn?
         enableSession? (boolean): true: the x-nura-session header
         Returns an asyncio Future of a Response.
         """
     def unregisterLicense(self) -> asyncio.Future[Response]:
         """DELETE organizations/licenses (bearer: device; Action ID 706).
-        Corrected: Bearer: the session's device token (the JS client sends the user token); the device refresh token is cleared too.
+        Corrected: Bearer: the session's device token (the JS client sends the user token); the device refresh token
+            is cleared too.
         Returns an asyncio Future of a Response.
         """
     def retrieveLogo(self, orgId: str) -> asyncio.Future[Response]:
@@ -1196,7 +1218,8 @@ class OrganizationsAio(Group):
         """
     def listProfiles(self, data: Optional[OrganizationsListProfilesData] = None) -> asyncio.Future[Response]:
         """GET organizations/profiles (bearer: user; Action ID 710).
-        data? (object): query options: statusId?, ownerUser?, userProfileName?, created?, date?, endDate?, limit?, offset?
+        data? (object): query options: statusId?, ownerUser?, userProfileName?, created?, date?, endDate?, limit?,
+            offset?
         Returns an asyncio Future of a Response.
         """
     def retrieveProfile(self, profileId: str) -> asyncio.Future[Response]:
@@ -1211,7 +1234,8 @@ class OrganizationsAio(Group):
         """
     def createUser(self, data: OrganizationsCreateUserData) -> asyncio.Future[Response]:
         """POST organizations/users (bearer: user; Action ID 713).
-        data (object): the JSON body: FirstName, LastName, Email, Gender, DateOfBirth, RoleID, Password, organizationConfigLinkID?, expireAt?
+        data (object): the JSON body: FirstName, LastName, Email, Gender, DateOfBirth, RoleID, Password,
+            organizationConfigLinkID?, expireAt?
         Returns an asyncio Future of a Response.
         """
     def updateUser(self, userId: str, data: OrganizationsUpdateUserData) -> asyncio.Future[Response]:
@@ -1382,8 +1406,10 @@ class DevicesHttp(Group):
         """
     def list(self, data: Optional[DevicesListData] = None) -> Response:
         """GET devices (bearer: user; Action ID 906).
-        data? (object): query options: statusId?, unique?, deviceTypeID?, name?, version?, date?, endDate?, limit?, offset?, licenseID?
-        Corrected: Query key DeviceTypeID (the JS client writes deviceTypeID, unlike every other key; Python sends DeviceTypeID).
+        data? (object): query options: statusId?, unique?, deviceTypeID?, name?, version?, date?, endDate?, limit?,
+            offset?, licenseID?
+        Corrected: Query key DeviceTypeID (the JS client writes deviceTypeID, unlike every other key; Python sends
+            DeviceTypeID).
         Returns a Response.
         """
     def deleteDeviceMeasurement(self, id: str) -> Response:
@@ -1424,8 +1450,10 @@ class DevicesAio(Group):
         """
     def list(self, data: Optional[DevicesListData] = None) -> asyncio.Future[Response]:
         """GET devices (bearer: user; Action ID 906).
-        data? (object): query options: statusId?, unique?, deviceTypeID?, name?, version?, date?, endDate?, limit?, offset?, licenseID?
-        Corrected: Query key DeviceTypeID (the JS client writes deviceTypeID, unlike every other key; Python sends DeviceTypeID).
+        data? (object): query options: statusId?, unique?, deviceTypeID?, name?, version?, date?, endDate?, limit?,
+            offset?, licenseID?
+        Corrected: Query key DeviceTypeID (the JS client writes deviceTypeID, unlike every other key; Python sends
+            DeviceTypeID).
         Returns an asyncio Future of a Response.
         """
     def deleteDeviceMeasurement(self, id: str) -> asyncio.Future[Response]:
@@ -1446,7 +1474,8 @@ class LicensesHttp(Group):
         """
     def listLicenses(self, data: Optional[LicensesListLicensesData] = None) -> Response:
         """GET licenses (bearer: user; Action ID 1405).
-        data? (object): query options: date?, endDate?, licenseType?, limit?, offset?, orgId?, sortBy?, sortOrder?, statusId?, userName?
+        data? (object): query options: date?, endDate?, licenseType?, limit?, offset?, orgId?, sortBy?, sortOrder?,
+            statusId?, userName?
         Returns a Response.
         """
     def listOrgLicenses(self, data: Optional[LicensesListOrgLicensesData] = None) -> Response:
@@ -1488,7 +1517,8 @@ class LicensesAio(Group):
         """
     def listLicenses(self, data: Optional[LicensesListLicensesData] = None) -> asyncio.Future[Response]:
         """GET licenses (bearer: user; Action ID 1405).
-        data? (object): query options: date?, endDate?, licenseType?, limit?, offset?, orgId?, sortBy?, sortOrder?, statusId?, userName?
+        data? (object): query options: date?, endDate?, licenseType?, limit?, offset?, orgId?, sortBy?, sortOrder?,
+            statusId?, userName?
         Returns an asyncio Future of a Response.
         """
     def listOrgLicenses(self, data: Optional[LicensesListOrgLicensesData] = None) -> asyncio.Future[Response]:
@@ -1536,14 +1566,17 @@ class AuthsHttp(Group):
     def requestLoginCode(self, data: AuthsRequestLoginCodeData) -> Response:
         """PATCH auths/users/code (bearer: device; Action ID 2303).
         data (object): the JSON body: PhoneNumber, Identifier
-        Corrected: The JS client sends POST auths/renew (a copy of renew); PATCH auths/users/code as the Python client.
+        Corrected: The JS client sends POST auths/renew (a copy of renew); PATCH auths/users/code as the Python
+            client.
         Returns a Response.
         """
     def renew(self, data: AuthsRenewData, tokenType: Optional[Literal['device', 'user']] = None) -> Response:
         """POST auths/renew (bearer: explicit; Action ID 2304).
         data (object): the JSON body: Token, RefreshToken, RefreshTokenExpiresIn?
         tokenType? (string): which session pair: "device" or "user"
-        Corrected: Bearer: the Token being renewed (data.Token), as the Python demo; the JS client sends the session's device token, also for a user pair. The new pair replaces whichever stored pair was renewed (tokenType is only checked).
+        Corrected: Bearer: the Token being renewed (data.Token), as the Python demo; the JS client sends the session's
+            device token, also for a user pair. The new pair replaces whichever stored pair was renewed (tokenType is
+            only checked).
         Returns a Response.
         """
     def generateToken(self, data: AuthsGenerateTokenData) -> Response:
@@ -1584,7 +1617,8 @@ class AuthsAio(Group):
     def requestLoginCode(self, data: AuthsRequestLoginCodeData) -> asyncio.Future[Response]:
         """PATCH auths/users/code (bearer: device; Action ID 2303).
         data (object): the JSON body: PhoneNumber, Identifier
-        Corrected: The JS client sends POST auths/renew (a copy of renew); PATCH auths/users/code as the Python client.
+        Corrected: The JS client sends POST auths/renew (a copy of renew); PATCH auths/users/code as the Python
+            client.
         Returns an asyncio Future of a Response.
         """
     def renew(
@@ -1595,7 +1629,9 @@ class AuthsAio(Group):
         """POST auths/renew (bearer: explicit; Action ID 2304).
         data (object): the JSON body: Token, RefreshToken, RefreshTokenExpiresIn?
         tokenType? (string): which session pair: "device" or "user"
-        Corrected: Bearer: the Token being renewed (data.Token), as the Python demo; the JS client sends the session's device token, also for a user pair. The new pair replaces whichever stored pair was renewed (tokenType is only checked).
+        Corrected: Bearer: the Token being renewed (data.Token), as the Python demo; the JS client sends the session's
+            device token, also for a user pair. The new pair replaces whichever stored pair was renewed (tokenType is
+            only checked).
         Returns an asyncio Future of a Response.
         """
     def generateToken(self, data: AuthsGenerateTokenData) -> asyncio.Future[Response]:
@@ -1625,24 +1661,28 @@ class AuthsAio(Group):
 class ReportsHttp(Group):
     def reportCount(self, data: ReportsReportCountData) -> Response:
         """POST reports/count (bearer: user; Action ID 1301).
-        data (object): the JSON body: FileName?, StudyID?, UserID?, MeasurementID?, OrganizationID?, Email?, StartDate?, EndDate?, Page?, Format
+        data (object): the JSON body: FileName?, StudyID?, UserID?, MeasurementID?, OrganizationID?, Email?,
+            StartDate?, EndDate?, Page?, Format
         Returns a Response.
         """
     def makeReport(self, data: ReportsMakeReportData) -> Response:
         """POST reports (bearer: user; Action ID 1302).
-        data (object): the JSON body: FileName?, StudyID?, UserID?, MeasurementID?, OrganizationID?, Email?, StartDate?, EndDate?, Page?, Format
+        data (object): the JSON body: FileName?, StudyID?, UserID?, MeasurementID?, OrganizationID?, Email?,
+            StartDate?, EndDate?, Page?, Format
         Returns a Response.
         """
 
 class ReportsAio(Group):
     def reportCount(self, data: ReportsReportCountData) -> asyncio.Future[Response]:
         """POST reports/count (bearer: user; Action ID 1301).
-        data (object): the JSON body: FileName?, StudyID?, UserID?, MeasurementID?, OrganizationID?, Email?, StartDate?, EndDate?, Page?, Format
+        data (object): the JSON body: FileName?, StudyID?, UserID?, MeasurementID?, OrganizationID?, Email?,
+            StartDate?, EndDate?, Page?, Format
         Returns an asyncio Future of a Response.
         """
     def makeReport(self, data: ReportsMakeReportData) -> asyncio.Future[Response]:
         """POST reports (bearer: user; Action ID 1302).
-        data (object): the JSON body: FileName?, StudyID?, UserID?, MeasurementID?, OrganizationID?, Email?, StartDate?, EndDate?, Page?, Format
+        data (object): the JSON body: FileName?, StudyID?, UserID?, MeasurementID?, OrganizationID?, Email?,
+            StartDate?, EndDate?, Page?, Format
         Returns an asyncio Future of a Response.
         """
 
@@ -1654,19 +1694,22 @@ class OrganizationsPrivateHttp(Group):
         """
     def create(self, data: OrganizationsPrivateCreateData) -> Response:
         """POST org-private (bearer: user; Action ID 1201).
-        data (object): the JSON body: OrgAddresses, OrgAdminRegion, Identifier, Name, Contact, Email, OrgAdminFirstName, OrgAdminLastName, OrgAdminEmail, NotifyAdmin?, Logo?, LivenessConfig?, LogoURL?
+        data (object): the JSON body: OrgAddresses, OrgAdminRegion, Identifier, Name, Contact, Email,
+            OrgAdminFirstName, OrgAdminLastName, OrgAdminEmail, NotifyAdmin?, Logo?, LivenessConfig?, LogoURL?
         Returns a Response.
         """
     def update(self, orgId: str, data: OrganizationsPrivateUpdateData) -> Response:
         """PATCH org-private/{orgId} (bearer: user; Action ID 1202).
         orgId (string): a path value
-        data (object): the JSON body: Created, Updated, ID, Name, Identifier, StatusID, Logo, BrandID, Contact, Email, ConsentId, OrgAddresses, LivenessConfig, LogoURL?
+        data (object): the JSON body: Created, Updated, ID, Name, Identifier, StatusID, Logo, BrandID, Contact, Email,
+            ConsentId, OrgAddresses, LivenessConfig, LogoURL?
         Returns a Response.
         """
     def templateAdd(self, orgId: str, data: OrganizationsPrivateTemplateAddData) -> Response:
         """POST org-private/{orgId}/templates (bearer: user; Action ID 1203).
         orgId (string): a path value
-        data (object): the JSON body: StudyTemplateID, SavePayloads, SavePayloadImages, SaveResults, RemainingMeasurement?, IsHardLimit?
+        data (object): the JSON body: StudyTemplateID, SavePayloads, SavePayloadImages, SaveResults,
+            RemainingMeasurement?, IsHardLimit?
         Returns a Response.
         """
     def templateRemove(self, orgId: str, templateId: str) -> Response:
@@ -1716,7 +1759,8 @@ class OrganizationsPrivateHttp(Group):
     def templateUpdate(self, orgId: str, data: OrganizationsPrivateTemplateUpdateData) -> Response:
         """PATCH org-private/{orgId}/templates (bearer: user; Action ID 1213).
         orgId (string): a path value
-        data (object): the JSON body: StudyTemplateID, SavePayloads?, SavePayloadImages?, SaveResults?, RemainingMeasurement?, IsHardLimit?
+        data (object): the JSON body: StudyTemplateID, SavePayloads?, SavePayloadImages?, SaveResults?,
+            RemainingMeasurement?, IsHardLimit?
         Returns a Response.
         """
     def updateIdentityProviders(self, orgId: str, data: OrganizationsPrivateUpdateIdentityProvidersData) -> Response:
@@ -1734,19 +1778,22 @@ class OrganizationsPrivateAio(Group):
         """
     def create(self, data: OrganizationsPrivateCreateData) -> asyncio.Future[Response]:
         """POST org-private (bearer: user; Action ID 1201).
-        data (object): the JSON body: OrgAddresses, OrgAdminRegion, Identifier, Name, Contact, Email, OrgAdminFirstName, OrgAdminLastName, OrgAdminEmail, NotifyAdmin?, Logo?, LivenessConfig?, LogoURL?
+        data (object): the JSON body: OrgAddresses, OrgAdminRegion, Identifier, Name, Contact, Email,
+            OrgAdminFirstName, OrgAdminLastName, OrgAdminEmail, NotifyAdmin?, Logo?, LivenessConfig?, LogoURL?
         Returns an asyncio Future of a Response.
         """
     def update(self, orgId: str, data: OrganizationsPrivateUpdateData) -> asyncio.Future[Response]:
         """PATCH org-private/{orgId} (bearer: user; Action ID 1202).
         orgId (string): a path value
-        data (object): the JSON body: Created, Updated, ID, Name, Identifier, StatusID, Logo, BrandID, Contact, Email, ConsentId, OrgAddresses, LivenessConfig, LogoURL?
+        data (object): the JSON body: Created, Updated, ID, Name, Identifier, StatusID, Logo, BrandID, Contact, Email,
+            ConsentId, OrgAddresses, LivenessConfig, LogoURL?
         Returns an asyncio Future of a Response.
         """
     def templateAdd(self, orgId: str, data: OrganizationsPrivateTemplateAddData) -> asyncio.Future[Response]:
         """POST org-private/{orgId}/templates (bearer: user; Action ID 1203).
         orgId (string): a path value
-        data (object): the JSON body: StudyTemplateID, SavePayloads, SavePayloadImages, SaveResults, RemainingMeasurement?, IsHardLimit?
+        data (object): the JSON body: StudyTemplateID, SavePayloads, SavePayloadImages, SaveResults,
+            RemainingMeasurement?, IsHardLimit?
         Returns an asyncio Future of a Response.
         """
     def templateRemove(self, orgId: str, templateId: str) -> asyncio.Future[Response]:
@@ -1796,7 +1843,8 @@ class OrganizationsPrivateAio(Group):
     def templateUpdate(self, orgId: str, data: OrganizationsPrivateTemplateUpdateData) -> asyncio.Future[Response]:
         """PATCH org-private/{orgId}/templates (bearer: user; Action ID 1213).
         orgId (string): a path value
-        data (object): the JSON body: StudyTemplateID, SavePayloads?, SavePayloadImages?, SaveResults?, RemainingMeasurement?, IsHardLimit?
+        data (object): the JSON body: StudyTemplateID, SavePayloads?, SavePayloadImages?, SaveResults?,
+            RemainingMeasurement?, IsHardLimit?
         Returns an asyncio Future of a Response.
         """
     def updateIdentityProviders(
@@ -1813,7 +1861,8 @@ class OrganizationsPrivateAio(Group):
 class TemplatesHttp(Group):
     def listTemplates(self, data: Optional[TemplatesListTemplatesData] = None) -> Response:
         """GET templates (bearer: user; Action ID 1100).
-        data? (object): query options: limit?, offset?, sortBy?, sortOrder?, date?, endDate?, name?, statusId?, studyTypeId?
+        data? (object): query options: limit?, offset?, sortBy?, sortOrder?, date?, endDate?, name?, statusId?,
+            studyTypeId?
         Returns a Response.
         """
     def listTypes(self) -> Response:
@@ -1837,7 +1886,8 @@ class TemplatesHttp(Group):
     def updateTemplate(self, templateId: str, data: TemplatesUpdateTemplateData) -> Response:
         """PATCH templates/{templateId} (bearer: user; Action ID 1107).
         templateId (string): a path value
-        data (object): the JSON body: ID, StatusID, StudyTypeID, Name, Description, Config, Created, Updated, StudySignals
+        data (object): the JSON body: ID, StatusID, StudyTypeID, Name, Description, Config, Created, Updated,
+            StudySignals
         Returns a Response.
         """
     def createTemplate(self, data: TemplatesCreateTemplateData) -> Response:
@@ -1871,7 +1921,8 @@ class TemplatesHttp(Group):
 class TemplatesAio(Group):
     def listTemplates(self, data: Optional[TemplatesListTemplatesData] = None) -> asyncio.Future[Response]:
         """GET templates (bearer: user; Action ID 1100).
-        data? (object): query options: limit?, offset?, sortBy?, sortOrder?, date?, endDate?, name?, statusId?, studyTypeId?
+        data? (object): query options: limit?, offset?, sortBy?, sortOrder?, date?, endDate?, name?, statusId?,
+            studyTypeId?
         Returns an asyncio Future of a Response.
         """
     def listTypes(self) -> asyncio.Future[Response]:
@@ -1895,7 +1946,8 @@ class TemplatesAio(Group):
     def updateTemplate(self, templateId: str, data: TemplatesUpdateTemplateData) -> asyncio.Future[Response]:
         """PATCH templates/{templateId} (bearer: user; Action ID 1107).
         templateId (string): a path value
-        data (object): the JSON body: ID, StatusID, StudyTypeID, Name, Description, Config, Created, Updated, StudySignals
+        data (object): the JSON body: ID, StatusID, StudyTypeID, Name, Description, Config, Created, Updated,
+            StudySignals
         Returns an asyncio Future of a Response.
         """
     def createTemplate(self, data: TemplatesCreateTemplateData) -> asyncio.Future[Response]:
