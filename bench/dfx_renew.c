@@ -3,6 +3,8 @@
  *
  *   dfx_renew seq   BASE_URL PAIRS_FILE COUNT|Ns 1    dfx_auth_renew(), blocking, sequential
  *   dfx_renew async BASE_URL PAIRS_FILE COUNT|Ns K    dfx_auth_renew_async(), K in flight
+ *   dfx_renew call  BASE_URL PAIRS_FILE COUNT|Ns 1    dfx_call("auths.renew"), blocking, sequential
+ *                                                     (its params_json built per call, as an app would)
  *
  * async keeps K renews outstanding: the callback (on a dfx thread) only
  * queues the finished chain and signals a condition variable; the main
@@ -59,9 +61,9 @@ static int finish(struct pair *p, int *owned, DfxStatus st, DfxResponse *r, int 
 
 int main(int argc, char **argv) {
     struct args a;
-    parse_args(argc, argv, &a, "seq | async");
-    int async = strcmp(a.mode, "async") == 0;
-    if (!async && strcmp(a.mode, "seq") != 0) usage(argv[0], "seq | async");
+    parse_args(argc, argv, &a, "seq | async | call");
+    int async = strcmp(a.mode, "async") == 0, generic = strcmp(a.mode, "call") == 0;
+    if (!async && !generic && strcmp(a.mode, "seq") != 0) usage(argv[0], "seq | async | call");
     if (!async) a.inflight = 1;
 
     struct pair *first = load_pairs(a.pairs, a.inflight);
@@ -82,7 +84,14 @@ int main(int argc, char **argv) {
         while (MORE()) {
             started++;
             DfxResponse *r = NULL;
-            st = dfx_auth_renew(client, p.token, p.refresh, &r);
+            if (generic) {
+                static char params[8192];
+                snprintf(params, sizeof params, "{\"data\":{\"Token\":\"%s\",\"RefreshToken\":\"%s\"}}", p.token,
+                         p.refresh);
+                st = dfx_call(client, "auths.renew", params, &r);
+            } else {
+                st = dfx_auth_renew(client, p.token, p.refresh, &r);
+            }
             if (finish(&p, &owned, st, r, 1))
                 calls++;
             else if (++errors > 10)

@@ -19,19 +19,20 @@ echo "Throughput: renews per second, median (min-max) over the rounds; ratios ar
 echo "(x libcurl: to the libcurl client at the same concurrency; x wrk: to wrk at the same concurrency)."
 awk -F'\t' "$AWK_LIB"'
 BEGIN {
-    split("wrk-1 curl-seq-1 dfx-seq-1 wrk-64 curl-multi-64 dfx-async-64", order, " ")
+    split("wrk-1 curl-seq-1 dfx-seq-1 dfx-call-seq-1 wrk-64 curl-multi-64 dfx-async-64", order, " ")
     name["wrk-1"] = "wrk (the bound)"; name["wrk-64"] = "wrk (the bound)"
     name["curl-seq-1"] = "libcurl easy + cJSON, sequential"; name["curl-multi-64"] = "libcurl multi + cJSON"
-    name["dfx-seq-1"] = "dfx_auth_renew, sequential"; name["dfx-async-64"] = "dfx_auth_renew_async"
-    cb["wrk-1"] = cb["curl-seq-1"] = cb["dfx-seq-1"] = "curl-seq-1"
+    name["dfx-seq-1"] = "dfx_auth_renew, sequential"; name["dfx-call-seq-1"] = "dfx_call(\"auths.renew\"), sequential"
+    name["dfx-async-64"] = "dfx_auth_renew_async"
+    cb["wrk-1"] = cb["curl-seq-1"] = cb["dfx-seq-1"] = cb["dfx-call-seq-1"] = "curl-seq-1"
     cb["wrk-64"] = cb["curl-multi-64"] = cb["dfx-async-64"] = "curl-multi-64"
-    wb["wrk-1"] = wb["curl-seq-1"] = wb["dfx-seq-1"] = "wrk-1"
+    wb["wrk-1"] = wb["curl-seq-1"] = wb["dfx-seq-1"] = wb["dfx-call-seq-1"] = "wrk-1"
     wb["wrk-64"] = wb["curl-multi-64"] = wb["dfx-async-64"] = "wrk-64"
 }
 $1 !~ /^m/ { v[$2, $1] = $7; rss[$2, $1] = $8; err[$2] += $5; k[$2] = $3; rounds[$1] = 1 }
 END {
     printf "%-34s %9s  %-28s %10s %8s %12s %7s\n", "client", "in flight", "calls/s median (min-max)", "x libcurl", "x wrk", "peak RSS", "errors"
-    for (o = 1; o <= 6; o++) {
+    for (o = 1; o <= 7; o++) {
         l = order[o]; n = 0; nc = 0; nw = 0; nr = 0; lo = ""; hi = ""
         for (r in rounds) {
             if (!((l, r) in v)) continue

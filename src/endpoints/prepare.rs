@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use super::call::{Prepared, Token};
 use super::json::type_name;
-use super::{BearerKind, Effect, Field, JsonType, Operation, Param, ParamIn};
+use super::{BearerKind, Effect, JsonType, Operation, Param, ParamIn};
 use crate::error::Error;
 use crate::secret::WipedBytes;
 use crate::session::TokenKind;
@@ -55,7 +55,11 @@ impl Prepared {
                 }
                 continue;
             };
-            check_type(op, p.name, p.ty, value)?;
+            if p.kind == ParamIn::QueryValue {
+                check_query_value(op, p.name, p.ty, value)?;
+            } else {
+                check_type(op, p.name, p.ty, value)?;
+            }
             match p.kind {
                 ParamIn::Path => {
                     if value.as_str().is_some_and(str::is_empty) {
@@ -181,7 +185,7 @@ fn build_query(op: &Operation, args: &Map<String, Value>, out: &mut String) -> R
                 }
                 for field in p.fields {
                     if let Some(v) = options.get(field.name) {
-                        check_query_value(op, p, field, v)?;
+                        check_query_value(op, &format!("{}.{}", p.name, field.name), field.ty, v)?;
                         put(field.wire.unwrap_or(field.name), v, out);
                     }
                 }
@@ -192,8 +196,8 @@ fn build_query(op: &Operation, args: &Map<String, Value>, out: &mut String) -> R
     Ok(())
 }
 
-fn check_query_value(op: &Operation, p: &Param, field: &Field, value: &Value) -> Result<(), Error> {
-    let ok = match field.ty {
+fn check_query_value(op: &Operation, name: &str, ty: JsonType, value: &Value) -> Result<(), Error> {
+    let ok = match ty {
         JsonType::Boolean => value.is_boolean() || value.is_null(),
         // A URL carries text: a string or a number does for either.
         _ => value.is_string() || value.is_number() || value.is_null(),
@@ -201,7 +205,7 @@ fn check_query_value(op: &Operation, p: &Param, field: &Field, value: &Value) ->
     if ok {
         return Ok(());
     }
-    Err(bad(op, format!("`{}.{}` must be {}, not {}", p.name, field.name, query_type(field.ty), kind_of(value))))
+    Err(bad(op, format!("`{name}` must be {}, not {}", query_type(ty), kind_of(value))))
 }
 
 fn query_type(ty: JsonType) -> &'static str {

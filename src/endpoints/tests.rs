@@ -83,6 +83,12 @@ fn paths_and_queries_are_encoded() {
     assert_eq!(p.target, "measurements", "no bare ?");
     let p = prepare("measurements.list", Value::Null).unwrap();
     assert_eq!((p.target.as_str(), p.body.is_none()), ("measurements", true));
+    let p = prepare("licenses.listOrgLicenses", json!({"data": {"limit": "5", "offset": 10}})).unwrap();
+    assert_eq!(p.target, "licenses/organization?Limit=5&Offset=10", "a string or a number for either");
+    let p = prepare("studies.types", json!({"statusId": 3})).unwrap();
+    assert_eq!(p.target, "studies/types?StatusID=3");
+    let m = refused("organizations.retrieveMeasurement", json!({"measurementId": "m", "expandResults": "yes"}));
+    assert!(m.contains("`expandResults` must be a boolean, not a string"), "{m}");
     let p = prepare("studies.types", json!({"statusId": "ACTIVE +1"})).unwrap();
     assert_eq!(p.target, "studies/types?StatusID=ACTIVE%20%2B1");
     let p = prepare("organizations.retrieveMeasurement", json!({"measurementId": "m1", "expandResults": true})).unwrap();
