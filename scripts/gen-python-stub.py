@@ -75,9 +75,14 @@ def body_field_type(field):
     return SCALARS[field["type"]]
 
 
+def query_type(ty):
+    # A string query value may be given as a number too: both go into the URL as text.
+    return "Union[str, float]" if ty == "string" else SCALARS[ty]
+
+
 def query_field_type(field):
-    # dfx sends a string or a number for any query option; None is not given.
-    return "Union[str, float, None]"
+    # None: the option is not given.
+    return f"Optional[{query_type(field['type'])}]"
 
 
 def param_type(op, param, dicts):
@@ -91,6 +96,8 @@ def param_type(op, param, dicts):
         return name
     if kind == "query":
         return "Dict[str, Union[str, float, None]]"
+    if kind == "query_value":
+        return query_type(param["type"])
     if kind == "token_type":
         return "Literal[" + ", ".join(repr(v) for v in param.get("values") or ("device", "user")) + "]"
     return SCALARS[param["type"]]

@@ -120,21 +120,21 @@ class ProfilesCreateData(TypedDict):
     Email: str
 
 class ProfilesListData(TypedDict, total=False):
-    userProfileName: Union[str, float, None]
-    status: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    endDate: Union[str, float, None]
-    date: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
-    ownerUser: Union[str, float, None]
+    userProfileName: Optional[Union[str, float]]
+    status: Optional[Union[str, float]]
+    limit: Optional[float]
+    offset: Optional[float]
+    endDate: Optional[Union[str, float]]
+    date: Optional[Union[str, float]]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
+    ownerUser: Optional[Union[str, float]]
 
 class ProfilesListByUserData(TypedDict, total=False):
-    userProfileName: Union[str, float, None]
-    status: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
+    userProfileName: Optional[Union[str, float]]
+    status: Optional[Union[str, float]]
+    limit: Optional[float]
+    offset: Optional[float]
 
 class ProfilesUpdateData(TypedDict):
     Name: str
@@ -142,20 +142,20 @@ class ProfilesUpdateData(TypedDict):
     Status: str
 
 class MeasurementsListData(TypedDict, total=False):
-    statusId: Union[str, float, None]
-    userProfileId: Union[str, float, None]
-    userProfileName: Union[str, float, None]
-    studyId: Union[str, float, None]
-    partnerId: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    deviceID: Union[str, float, None]
-    mode: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
-    userName: Union[str, float, None]
+    statusId: Optional[Union[str, float]]
+    userProfileId: Optional[Union[str, float]]
+    userProfileName: Optional[Union[str, float]]
+    studyId: Optional[Union[str, float]]
+    partnerId: Optional[Union[str, float]]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    limit: Optional[Union[str, float]]
+    offset: Optional[Union[str, float]]
+    deviceID: Optional[Union[str, float]]
+    mode: Optional[Union[str, float]]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
+    userName: Optional[Union[str, float]]
 
 class _MeasurementsCreateDataRequired(TypedDict):
     StudyID: str
@@ -170,31 +170,31 @@ class MeasurementsDataData(TypedDict):
     Payload: str
 
 class OrganizationsUsersData(TypedDict, total=False):
-    statusId: Union[str, float, None]
-    userName: Union[str, float, None]
-    roleId: Union[str, float, None]
-    gender: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
+    statusId: Optional[Union[str, float]]
+    userName: Optional[Union[str, float]]
+    roleId: Optional[Union[str, float]]
+    gender: Optional[Union[str, float]]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    limit: Optional[Union[str, float]]
+    offset: Optional[Union[str, float]]
 
 class OrganizationsListMeasurementsData(TypedDict, total=False):
-    statusId: Union[str, float, None]
-    userProfileID: Union[str, float, None]
-    userProfileName: Union[str, float, None]
-    studyID: Union[str, float, None]
-    userName: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    deviceID: Union[str, float, None]
-    partnerId: Union[str, float, None]
-    mode: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
-    region: Union[str, float, None]
+    statusId: Optional[Union[str, float]]
+    userProfileID: Optional[Union[str, float]]
+    userProfileName: Optional[Union[str, float]]
+    studyID: Optional[Union[str, float]]
+    userName: Optional[Union[str, float]]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    limit: Optional[Union[str, float]]
+    offset: Optional[Union[str, float]]
+    deviceID: Optional[Union[str, float]]
+    partnerId: Optional[Union[str, float]]
+    mode: Optional[Union[str, float]]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
+    region: Optional[Union[str, float]]
 
 class _OrganizationsRegisterLicenseDataRequired(TypedDict):
     DeviceTypeID: str
@@ -209,14 +209,14 @@ class OrganizationsRegisterLicenseData(_OrganizationsRegisterLicenseDataRequired
     RefreshTokenExpiresIn: float
 
 class OrganizationsListProfilesData(TypedDict, total=False):
-    statusId: Union[str, float, None]
-    ownerUser: Union[str, float, None]
-    userProfileName: Union[str, float, None]
-    created: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
+    statusId: Optional[Union[str, float]]
+    ownerUser: Optional[Union[str, float]]
+    userProfileName: Optional[Union[str, float]]
+    created: Optional[Union[str, float]]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    limit: Optional[Union[str, float]]
+    offset: Optional[Union[str, float]]
 
 class _OrganizationsCreateUserDataRequired(TypedDict):
     FirstName: str
@@ -259,22 +259,22 @@ class OrganizationsContactUserData(TypedDict):
     Type: str
 
 class StudiesTemplatesData(TypedDict, total=False):
-    status: Union[str, float, None]
-    type: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
+    status: Optional[Union[str, float]]
+    type: Optional[Union[str, float]]
+    limit: Optional[float]
+    offset: Optional[float]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
 
 class StudiesListData(TypedDict, total=False):
-    statusId: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    name: Union[str, float, None]
+    statusId: Optional[Union[str, float]]
+    limit: Optional[float]
+    offset: Optional[float]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    name: Optional[Union[str, float]]
 
 class _StudiesRetrieveSdkConfigDataDataRequired(TypedDict):
     StudyID: str
@@ -309,38 +309,38 @@ class DevicesUpdateData(TypedDict):
     Version: str
 
 class DevicesListData(TypedDict, total=False):
-    statusId: Union[str, float, None]
-    unique: Union[str, float, None]
-    deviceTypeID: Union[str, float, None]
-    name: Union[str, float, None]
-    version: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    licenseID: Union[str, float, None]
+    statusId: Optional[Union[str, float]]
+    unique: Optional[Union[str, float]]
+    deviceTypeID: Optional[Union[str, float]]
+    name: Optional[Union[str, float]]
+    version: Optional[Union[str, float]]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    limit: Optional[Union[str, float]]
+    offset: Optional[Union[str, float]]
+    licenseID: Optional[Union[str, float]]
 
 class LicensesListLicensesData(TypedDict, total=False):
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    licenseType: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    orgId: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
-    statusId: Union[str, float, None]
-    userName: Union[str, float, None]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    licenseType: Optional[Union[str, float]]
+    limit: Optional[float]
+    offset: Optional[float]
+    orgId: Optional[Union[str, float]]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
+    statusId: Optional[Union[str, float]]
+    userName: Optional[Union[str, float]]
 
 class LicensesListOrgLicensesData(TypedDict, total=False):
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
-    statusId: Union[str, float, None]
-    licenseType: Union[str, float, None]
+    limit: Optional[float]
+    offset: Optional[float]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
+    statusId: Optional[Union[str, float]]
+    licenseType: Optional[Union[str, float]]
 
 class LicensesCreateLicenseData(TypedDict):
     OrganizationID: str
@@ -413,14 +413,14 @@ class ReportsMakeReportData(_ReportsMakeReportDataRequired, total=False):
     Page: float
 
 class OrganizationsPrivateListData(TypedDict, total=False):
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
-    statusId: Union[str, float, None]
-    name: Union[str, float, None]
+    limit: Optional[float]
+    offset: Optional[float]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
+    statusId: Optional[Union[str, float]]
+    name: Optional[Union[str, float]]
 
 class _OrganizationsPrivateCreateDataRequired(TypedDict):
     OrgAddresses: List[Any]
@@ -492,15 +492,15 @@ class OrganizationsPrivateUpdateIdentityProvidersData(TypedDict):
     details: Dict[str, Any]
 
 class TemplatesListTemplatesData(TypedDict, total=False):
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
-    sortBy: Union[str, float, None]
-    sortOrder: Union[str, float, None]
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    name: Union[str, float, None]
-    statusId: Union[str, float, None]
-    studyTypeId: Union[str, float, None]
+    limit: Optional[Union[str, float]]
+    offset: Optional[Union[str, float]]
+    sortBy: Optional[Union[str, float]]
+    sortOrder: Optional[Union[str, float]]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    name: Optional[Union[str, float]]
+    statusId: Optional[Union[str, float]]
+    studyTypeId: Optional[Union[str, float]]
 
 class TemplatesUpdateTemplateData(TypedDict):
     ID: str
@@ -525,12 +525,12 @@ class TemplatesUpdateSignalsData(TypedDict):
     StudySignals: Any
 
 class TemplatesListConfigFilesData(TypedDict, total=False):
-    date: Union[str, float, None]
-    endDate: Union[str, float, None]
-    sdkId: Union[str, float, None]
-    studyTemplateId: Union[str, float, None]
-    limit: Union[str, float, None]
-    offset: Union[str, float, None]
+    date: Optional[Union[str, float]]
+    endDate: Optional[Union[str, float]]
+    sdkId: Optional[Union[str, float]]
+    studyTemplateId: Optional[Union[str, float]]
+    limit: Optional[float]
+    offset: Optional[float]
 
 class TemplatesCreateConfigFileData(TypedDict):
     StudyTemplateID: str
@@ -1283,7 +1283,7 @@ class OrganizationsAio(Group):
         """
 
 class StudiesHttp(Group):
-    def types(self, statusId: Optional[str] = None) -> Response:
+    def types(self, statusId: Optional[Union[str, float]] = None) -> Response:
         """GET studies/types (bearer: user; Action ID 800).
         statusId? (string): sent as ?StatusID=
         Returns a Response.
@@ -1331,7 +1331,7 @@ class StudiesHttp(Group):
         """
 
 class StudiesAio(Group):
-    def types(self, statusId: Optional[str] = None) -> asyncio.Future[Response]:
+    def types(self, statusId: Optional[Union[str, float]] = None) -> asyncio.Future[Response]:
         """GET studies/types (bearer: user; Action ID 800).
         statusId? (string): sent as ?StatusID=
         Returns an asyncio Future of a Response.
