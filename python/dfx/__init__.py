@@ -9,7 +9,10 @@
 
 The shape is the JavaScript client's (@nuralogix.ai/dfx-api-client): the
 same group and method names under `api.http`, `r.status` a string, `r.body`
-parsed JSON. A call that got no answer from the API raises a DfxError
+parsed JSON, for all 133 operations of the API (`api.aio.<group>.<method>`
+for asyncio; `api.call("group.method", {...})` by name; `dfx.operations()`
+lists them). Arguments go positionally in the JavaScript order or by their
+JavaScript names. A call that got no answer from the API raises a DfxError
 subclass (`.name` "DFX_ERR_CONNECT", ..., `.message`).
 
 libdfx is found by: the `library=` argument, the DFX_LIBRARY environment
@@ -20,7 +23,7 @@ from ._native import (CONSTANTS, FUNCTIONS, LibraryNotFound, library_candidates,
                       load_library)
 from ._client import (SESSION_FIELDS, TOKEN_KINDS, ArgumentError, Client, ConnectError, DfxError,  # noqa: F401
                       InternalError, OutcomeUnknownError, Response, Session, TransportError, WouldDeadlockError,
-                      client, status_description, status_name, token_expiry, version)
+                      client, operations, status_description, status_name, token_expiry, version)
 
 globals().update(CONSTANTS)  # DFX_OK, DFX_ERR_*, DFX_SESSION_*, DFX_TOKEN_*
 

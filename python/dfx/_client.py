@@ -18,6 +18,7 @@ import threading
 import weakref
 
 from . import _native as native
+from . import _operations
 from ._native import (DFX_ERR_API, DFX_ERR_CONNECT, DFX_ERR_INTERNAL, DFX_ERR_INVALID_ARGUMENT,
                       DFX_ERR_INVALID_URL, DFX_ERR_INVALID_UTF8, DFX_ERR_NULL_ARGUMENT, DFX_ERR_OUTCOME_UNKNOWN,
                       DFX_ERR_WOULD_DEADLOCK, DFX_OK, DFX_TOKEN_DEVICE, DFX_TOKEN_USER)
@@ -108,6 +109,28 @@ def _arg(lib, value, what="argument"):
     return bytes(value)
 
 
+def _text_of_bytes(value):
+    """bytes in params go as text; bytes that are not UTF-8 reach dfx as such
+    (surrogateescape, then surrogatepass) and get DFX_ERR_INVALID_UTF8."""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "surrogateescape")
+    raise TypeError(f"a {type(value).__name__} is not JSON")
+
+
+def _params_json(lib, operation, params):
+    """params_json for dfx_call: None (NULL) for no arguments. A lone
+    surrogate is passed on as the bytes it stands for, for dfx to refuse as
+    not UTF-8; a value JSON cannot hold is an ArgumentError."""
+    if params is None or (isinstance(params, dict) and not params):
+        return None
+    try:
+        text = json.dumps(params, ensure_ascii=False, allow_nan=False, default=_text_of_bytes)
+    except (TypeError, ValueError) as e:
+        name = operation.decode(errors="replace") if isinstance(operation, bytes) else operation
+        raise error_for(lib, DFX_ERR_INVALID_ARGUMENT, f"invalid argument: {name}: {e}") from None
+    return text.encode("utf-8", "surrogatepass")
+
+
 # Responses ------------------------------------------------------------------
 
 class Response:
@@ -147,7 +170,7 @@ class Response:
 # answer there (dfx_last_error_message() is set on that thread) and hands the
 # result to the waiting event loop with call_soon_threadsafe.
 
-_pending = {}
+_pending: dict = {}  # key -> (library, event loop, future)
 _pending_lock = threading.Lock()
 _keys = itertools.count(1)
 
@@ -200,7 +223,7 @@ class Client:
     or a `with` block; it is also freed when garbage-collected.
     """
 
-    def __init__(self, url=None, *, library=None, timeout_ms=None, auto_renew=None):
+    def __init__(self, url=None, *, library=None, timeout_ms=None, auto_renew=None) -> None:
         self.lib = library if isinstance(library, ctypes.CDLL) else native.load_library(library)
         handle = native.ClientP()
         _check(self.lib, self.lib.dfx_client_new(_arg(self.lib, url, "url"), ctypes.byref(handle)))
@@ -210,12 +233,13 @@ class Client:
         # live on the client, not in the finalizer, so that a listener that
         # refers to the client does not keep it alive forever; once the client
         # is unreachable no call can be running, so nothing calls them.
-        self._keepalive = {}
+        self._keepalive: dict = {}
         self._finalizer = weakref.finalize(self, _free_client, self.lib, handle)
         self._finalizer.atexit = False  # the process is ending; nothing to free
-        self.http = _Http(self)
+        # Every operation of the endpoint table, by the JavaScript client's names.
+        self.http: _operations.Http = _operations.Http(self)
         # The same calls for asyncio: `r = await api.aio.auths.renew({...})`.
-        self.aio = _Http(self, asynchronous=True)
+        self.aio: _operations.Aio = _operations.Aio(self)
         self.session = Session(self)
         if timeout_ms is not None:
             self.set_timeout_ms(timeout_ms)
@@ -252,6 +276,32 @@ class Client:
                 _pending.pop(key, None)
             raise error_for(self.lib, status)
         return future
+
+    def _operation(self, operation, params, asynchronous=False):
+        """One operation through dfx_call (or dfx_call_async): `operation` the
+        encoded "group.method", `params` a dict by the JavaScript names."""
+        text = _params_json(self.lib, operation, params)
+        if asynchronous:
+            return self._call_async(self.lib.dfx_call_async, operation, text)
+        return self._call(self.lib.dfx_call, operation, text)
+
+    def _argument_error(self, message):
+        return error_for(self.lib, DFX_ERR_INVALID_ARGUMENT, "invalid argument: " + message)
+
+    def call(self, operation, params=None):
+        """Any operation by the JavaScript client's "group.method" name, with its
+        arguments in a dict by their JavaScript names: the same as
+        api.http.<group>.<method>(...), e.g.
+        `api.call("measurements.data", {"id": m, "data": chunk})`."""
+        return self._operation(_arg(self.lib, operation, "operation"), params)
+
+    def call_async(self, operation, params=None):
+        """call() for asyncio: an awaitable asyncio Future of a Response."""
+        return self._operation(_arg(self.lib, operation, "operation"), params, asynchronous=True)
+
+    def operations(self):
+        """The endpoint table (see dfx.operations())."""
+        return _operations.operations(self.lib)
 
     def _take_string(self, fn, *args):
         out = native.OwnedString()
@@ -297,7 +347,7 @@ class Client:
         self.close()
 
 
-def client(url=None, *, library=None, timeout_ms=None, auto_renew=None):
+def client(url=None, *, library=None, timeout_ms=None, auto_renew=None) -> Client:
     """A new client for `url` (None: the production cloud https://api.deepaffex.ai;
     plain http:// only on loopback, e.g. the dfx-sandbox). `library`: a path to
     libdfx, else see dfx.library_candidates()."""
@@ -405,133 +455,18 @@ class Session:
         return exp.value
 
 
-# api.http.<group>.<method>: the JavaScript client's names ---------------------
-
-def _fields(group, method, data, allowed):
-    """The dict's values for `allowed` keys, in order; a key dfx cannot send is
-    an error rather than silently dropped."""
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise TypeError(f"{group}.{method}: data must be a dict")
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise TypeError(f"{group}.{method}: dfx does not send {', '.join(sorted(unknown))} "
-                        f"(it sends {', '.join(allowed)})")
-    return [data.get(key) for key in allowed]
-
-
-def _no_session_header(enable_session):
-    if enable_session:
-        raise ValueError("enableSession (the x-nura-session header) is not supported by dfx")
-
-
-class _Group:
-    def __init__(self, api, asynchronous=False):
-        self._api = api
-        self._async = asynchronous
-
-    def _send(self, c_name, method, data, keys, *extra):
-        api = self._api
-        values = _fields(type(self).__name__.strip("_").lower(), method, data, keys) if keys else []
-        args = [_arg(api.lib, v, k) for v, k in zip(values, keys)] + [_arg(api.lib, e) for e in extra]
-        if self._async:
-            return api._call_async(getattr(api.lib, c_name + "_async"), *args)
-        return api._call(getattr(api.lib, c_name), *args)
-
-
-class _Auths(_Group):
-    def renew(self, data, tokenType=None):  # noqa: N803 (the JavaScript client's names)
-        """POST auths/renew with {"Token", "RefreshToken"}. The old pair is dead
-        once the server answers: store r.body's new pair before using it. If the
-        pair is the session's stored device or user pair, the session stores the
-        new one (whatever `tokenType` says: it is accepted for the JavaScript
-        signature). For single-flight renewal of the stored pair:
-        api.session.renew("device")."""
-        if tokenType is not None:
-            _kind(tokenType)
-        return self._send("dfx_auth_renew", "renew", data, ("Token", "RefreshToken"))
-
-    def requestLoginCode(self, data):  # noqa: N802
-        """PATCH auths/users/code with {"PhoneNumber", "Identifier"}: an SMS login code."""
-        return self._send("dfx_auth_request_login_code", "requestLoginCode", data, ("PhoneNumber", "Identifier"))
-
-    def requestResetPasswordLink(self, data):  # noqa: N802
-        """PATCH auths/users/reset with {"Email", "Identifier"}."""
-        return self._send("dfx_auth_request_reset_password_link", "requestResetPasswordLink", data,
-                          ("Email", "Identifier"))
-
-    def sendResetMobile(self, data):  # noqa: N802
-        """PATCH auths/users/reset/mobile with {"Email"} and/or {"PhoneNumber"}."""
-        return self._send("dfx_auth_send_reset_mobile", "sendResetMobile", data, ("Email", "PhoneNumber"))
-
-    def generateToken(self, data):  # noqa: N802
-        """POST auths/generateToken with {"Token", "RefreshToken"}: a child token."""
-        return self._send("dfx_auth_generate_token", "generateToken", data, ("Token", "RefreshToken"))
-
-    def getOrgClientCredentials(self, orgId):  # noqa: N802, N803
-        """GET auths/organization/credentials/{orgId} (bearer: the user token)."""
-        return self._send("dfx_auth_get_org_client_credentials", "getOrgClientCredentials", None, (), orgId)
-
-
-class _Organizations(_Group):
-    def registerLicense(self, data, enableSession=False):  # noqa: N802, N803
-        """POST organizations/licenses with {"Key", "DeviceTypeID", "Name",
-        "Identifier", "Version"}; the session stores the device pair and ids."""
-        _no_session_header(enableSession)
-        return self._send("dfx_organization_register_license", "registerLicense", data,
-                          ("Key", "DeviceTypeID", "Name", "Identifier", "Version"))
-
-    def unregisterLicense(self):  # noqa: N802
-        """DELETE organizations/licenses (bearer: the device token); clears the device part of the session."""
-        return self._send("dfx_organization_unregister_license", "unregisterLicense", None, ())
-
-    def login(self, data, enableSession=False):  # noqa: N803
-        """POST organizations/auth with {"Email", "Password", "Identifier", "MFAToken"?}:
-        a view-only user pair, stored in the session."""
-        _no_session_header(enableSession)
-        return self._send("dfx_organization_login", "login", data, ("Email", "Password", "Identifier", "MFAToken"))
-
-
-class _Users(_Group):
-    def login(self, data):
-        """POST users/auth with {"Email", "Password", "MFAToken"?} (bearer: the
-        device token): a measuring user pair, stored in the session."""
-        return self._send("dfx_user_login", "login", data, ("Email", "Password", "MFAToken"))
-
-    def loginWithPhoneCode(self, data, enableSession=False):  # noqa: N802, N803
-        """POST users/auth/code with {"LoginCode", "PhoneNumber", "OrgKey"}:
-        a user pair, stored in the session."""
-        _no_session_header(enableSession)
-        return self._send("dfx_user_login_with_phone_code", "loginWithPhoneCode", data,
-                          ("LoginCode", "PhoneNumber", "OrgKey"))
-
-
-class _General(_Group):
-    def verifyToken(self, token=None):  # noqa: N802
-        """GET auth: the token's claims. None: the session's user token, else its device token."""
-        return self._send("dfx_general_verify_token", "verifyToken", None, (), token)
-
-    def status(self):
-        """GET status: {"StatusID": "ACTIVE", "Version", "Region"}."""
-        return self._send("dfx_general_status", "status", None, ())
-
-
-class _Http:
-    """api.http.auths / organizations / users / general (api.aio: the same,
-    returning awaitables)."""
-
-    def __init__(self, api, asynchronous=False):
-        self.auths = _Auths(api, asynchronous)
-        self.organizations = _Organizations(api, asynchronous)
-        self.users = _Users(api, asynchronous)
-        self.general = _General(api, asynchronous)
-
-
 # Library-wide functions -----------------------------------------------------
 
 def _lib(library=None):
     return library if isinstance(library, ctypes.CDLL) else native.load_library(library)
+
+
+def operations(library=None):
+    """The endpoint table: one dict per operation of api.http / api.aio / call(),
+    in endpoints.json order ("operation", "group", "method", "http_method",
+    "path", "bearer", "session_effect", "action_id", "params", "correction"),
+    as dfx_operations_json() gives it."""
+    return _operations.operations(_lib(library))
 
 
 def version(library=None):

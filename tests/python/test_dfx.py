@@ -195,25 +195,32 @@ class AuthsTest(unittest.TestCase):
     def test_bad_input(self):
         self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.renew, "", "r")
         self.assertFails("DFX_ERR_INVALID_UTF8", self.renew, b"\xff", b"r")
-        self.assertFails("DFX_ERR_NULL_ARGUMENT", self.renew, None, "r")
-        e = self.assertFails("DFX_ERR_NULL_ARGUMENT", self.auths.renew, {"RefreshToken": "r"})  # a missing key
+        # A missing or null field is refused by libdfx, naming it (not its value).
+        e = self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.renew, None, "r")
+        self.assertIn("data.Token", e.message)
+        e = self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.auths.renew, {"RefreshToken": "r"})  # a missing key
+        self.assertIn("`Token`", e.message)
         self.assertIsInstance(e, dfx.ArgumentError)
         self.assertIsInstance(e, ValueError)
-        self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.renew, "t\0oops", "r")  # C would cut it short
+        self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.renew, "t\0oops", "r")  # not a header value
         self.assertFails("DFX_ERR_INVALID_UTF8", self.renew, "\udcff", "r")
         with self.assertRaises(dfx.DfxError) as ctx:
             dfx.client(url="http://example.com", library=LIB)
         self.assertEqual(ctx.exception.name, "DFX_ERR_INVALID_URL")
-        self.assertEqual(control("GET", "/_sandbox/requests"), [])
-        # What dfx cannot send is refused in Python, not silently dropped.
-        with self.assertRaises(TypeError):
-            self.auths.renew({"Token": "t", "RefreshToken": "r", "RefreshTokenExpiresIn": 60})
-        with self.assertRaises(TypeError):
-            self.auths.renew({"Token": 1, "RefreshToken": "r"})
-        with self.assertRaises(ValueError):
-            self.api.http.organizations.registerLicense({"Key": "k"}, enableSession=True)
-        with self.assertRaises(KeyError):
-            self.auths.renew({"Token": "t", "RefreshToken": "r"}, "nobody")
+        # Wrong JSON types, a wrong tokenType, an incomplete body: refused
+        # before anything is sent (optional fields such as
+        # RefreshTokenExpiresIn pass through: see test_operations_table.py).
+        e = self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.auths.renew, {"Token": 1, "RefreshToken": "r"})
+        self.assertIn("must be a string", e.message)
+        e = self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.auths.renew, "not a dict")
+        self.assertIn("must be an object", e.message)
+        e = self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.api.http.organizations.registerLicense, {"Key": "k"},
+                             True)
+        self.assertIn("DeviceTypeID", e.message)
+        e = self.assertFails("DFX_ERR_INVALID_ARGUMENT", self.auths.renew, {"Token": "t", "RefreshToken": "r"},
+                             "nobody")
+        self.assertIn("tokenType", e.message)
+        self.assertNotIn("nobody", e.message)
         self.assertEqual(control("GET", "/_sandbox/requests"), [])
         # NULL handles and responses are harmless.
         out = dfx._native.ResponseP()
