@@ -722,7 +722,9 @@ class UsersHttp(Group):
         Returns a Response.
         """
     def createTwoFactorAuthSecret(self) -> Response:
-        """GET users/mfa/secret (bearer: user; Action ID 221).
+        """POST users/mfa/secret (bearer: user; Action ID 221).
+        Corrected: the JavaScript client sends GET; creating a secret is a POST, as the Python client sends it
+            (NOTES.md §9.2; uncertain)
         Returns a Response.
         """
     def enableTwoFactorAuthForLoggedInUser(self, data: UsersEnableTwoFactorAuthForLoggedInUserData) -> Response:
@@ -871,7 +873,9 @@ class UsersAio(Group):
         Returns an asyncio Future of a Response.
         """
     def createTwoFactorAuthSecret(self) -> asyncio.Future[Response]:
-        """GET users/mfa/secret (bearer: user; Action ID 221).
+        """POST users/mfa/secret (bearer: user; Action ID 221).
+        Corrected: the JavaScript client sends GET; creating a secret is a POST, as the Python client sends it
+            (NOTES.md §9.2; uncertain)
         Returns an asyncio Future of a Response.
         """
     def enableTwoFactorAuthForLoggedInUser(
