@@ -16,7 +16,7 @@ pub struct Organizations<'a> {
 }
 
 /// What a device registers with.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct License<'a> {
     /// The license key.
     pub key: &'a str,
@@ -25,10 +25,22 @@ pub struct License<'a> {
     pub device_type_id: &'a str,
     /// The device's name.
     pub name: &'a str,
-    /// The organization's identifier.
-    pub identifier: &'a str,
+    /// The organization's identifier (its short key, e.g. `dfxdemo`).
+    pub org_identifier: &'a str,
     /// The app's version.
     pub version: &'a str,
+}
+
+impl std::fmt::Debug for License<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("License")
+            .field("key", &"<redacted>")
+            .field("device_type_id", &self.device_type_id)
+            .field("name", &self.name)
+            .field("org_identifier", &self.org_identifier)
+            .field("version", &self.version)
+            .finish()
+    }
 }
 
 #[derive(Serialize)]
@@ -62,14 +74,14 @@ impl Organizations<'_> {
         required("license_key", license.key)?;
         required("device_type_id", license.device_type_id)?;
         required("name", license.name)?;
-        required("identifier", license.identifier)?;
+        required("org_identifier", license.org_identifier)?;
         required("version", license.version)?;
         self.client.session().check_not_notifying()?;
         let body = RegisterBody {
             key: license.key,
             device_type_id: license.device_type_id,
             name: license.name,
-            identifier: license.identifier,
+            identifier: license.org_identifier,
             version: license.version,
         };
         let response = self
@@ -117,14 +129,14 @@ impl Organizations<'_> {
         &self,
         email: &str,
         password: &str,
-        identifier: &str,
+        org_identifier: &str,
         mfa_token: Option<&str>,
     ) -> Result<Response, Error> {
         required("email", email)?;
         required("password", password)?;
-        required("identifier", identifier)?;
+        required("org_identifier", org_identifier)?;
         self.client.session().check_not_notifying()?;
-        let body = LoginBody { email, password, identifier: Some(identifier), mfa_token: mfa_token.filter(|s| !s.is_empty()) };
+        let body = LoginBody { email, password, identifier: Some(org_identifier), mfa_token: mfa_token.filter(|s| !s.is_empty()) };
         let response = self.client.call(Method::Post, "organizations/auth", Bearer::None, Some(&body)).await?;
         self.client.session().store_answer(&response, TokenKind::User, &[])?;
         Ok(response)

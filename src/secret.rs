@@ -39,3 +39,79 @@ pub(crate) fn wipe_json(value: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// The request-body fields that carry secrets (tokens, refresh tokens,
+/// passwords, license keys, MFA and login codes), at any depth.
+const SECRET_FIELDS: &[&str] = &["Token", "RefreshToken", "Password", "Key", "MFAToken", "LoginCode"];
+
+/// What a failure message must not show: every secret a call carried (its
+/// body's secret fields, its bearer token) and every token its session held.
+/// Built only when a call fails; wiped when dropped.
+#[derive(Default)]
+pub(crate) struct Secrets(Vec<zeroize::Zeroizing<String>>);
+
+impl Secrets {
+    /// Remember `secret` (empty strings are nothing to hide).
+    pub(crate) fn add(&mut self, secret: &str) {
+        if !secret.is_empty() && !self.0.iter().any(|s| s.as_str() == secret) {
+            self.0.push(zeroize::Zeroizing::new(secret.to_owned()));
+        }
+    }
+
+    /// Remember the secret fields of a request body.
+    pub(crate) fn add_body(&mut self, body: &serde_json::Value) {
+        use serde_json::Value;
+        match body {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match value {
+                        Value::String(s) if SECRET_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(key)) => self.add(s),
+                        _ => self.add_body(value),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.add_body(v)),
+            _ => {}
+        }
+    }
+
+    /// `text` with every secret replaced by `…`. Longer secrets first, so
+    /// one that contains another is hidden whole.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let mut order: Vec<&str> = self.0.iter().map(|s| s.as_str()).collect();
+        order.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut out = text.to_owned();
+        for secret in order {
+            if out.contains(secret) {
+                let replaced = out.replace(secret, "…");
+                out.zeroize();
+                out = replaced;
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets(<{} redacted>)", self.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_every_secret_field_and_longest_first() {
+        let mut s = Secrets::default();
+        s.add_body(&serde_json::json!({
+            "Token": "tok-1", "RefreshToken": "tok-1-refresh", "Email": "a@b.c",
+            "nested": [{"password": "pw"}], "MFAToken": "123456", "Key": "", "Identifier": "org"
+        }));
+        s.add("bearer");
+        let text = s.redact("tok-1-refresh tok-1 a@b.c pw 123456 bearer org");
+        assert_eq!(text, "… … a@b.c … … … org");
+        assert_eq!(format!("{s:?}"), "Secrets(<5 redacted>)");
+    }
+}

@@ -50,7 +50,7 @@ impl SessionField {
         }
     }
 
-    fn is_secret(self) -> bool {
+    pub(crate) fn is_secret(self) -> bool {
         matches!(
             self,
             SessionField::DeviceToken

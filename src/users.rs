@@ -21,7 +21,8 @@ pub struct Users<'a> {
 struct PhoneCodeBody<'a> {
     login_code: &'a str,
     phone_number: &'a str,
-    org_key: &'a str,
+    #[serde(rename = "OrgKey")]
+    org_identifier: &'a str,
 }
 
 impl Users<'_> {
@@ -50,13 +51,13 @@ impl Users<'_> {
         &self,
         login_code: &str,
         phone_number: &str,
-        org_key: &str,
+        org_identifier: &str,
     ) -> Result<Response, Error> {
         required("login_code", login_code)?;
         required("phone_number", phone_number)?;
-        required("org_key", org_key)?;
+        required("org_identifier", org_identifier)?;
         self.client.session().check_not_notifying()?;
-        let body = PhoneCodeBody { login_code, phone_number, org_key };
+        let body = PhoneCodeBody { login_code, phone_number, org_identifier };
         let response = self.client.call(Method::Post, "users/auth/code", Bearer::None, Some(&body)).await?;
         self.client.session().store_answer(&response, TokenKind::User, &[])?;
         Ok(response)
