@@ -24,7 +24,7 @@ suite() {
 
 set -e
 cargo build -p dfx -p dfx-sandbox
-make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session build/test_async-asan build/async_renews \
+make --no-print-directory build/test_failures build/test_failures-static build/test_secrets build/test_threads build/test_session build/test_async-asan build/async_renews \
     build/quickstart build/quickstart-cxx
 set +e
 
@@ -37,6 +37,7 @@ suite "rust: without the proxy feature (the size-tuned build's code)" \
     cargo test -p dfx --no-default-features --lib --test http1 --test auths --test requests
 suite "c: failure paths (shared libdfx.so)" $sb build/test_failures
 suite "c: failure paths (static libdfx.a)" $sb build/test_failures-static
+suite "c: no secret in any message (echoing server, bad URLs and arguments)" $sb build/test_secrets
 suite "c: 8 threads x 50 renews" $sb build/test_threads
 suite "c: session lifecycle, listener, single flight, outcome unknown" $sb build/test_session
 suite "c: async, 10000 in flight, cancel, free (ASan+UBSan)" $sb build/test_async-asan
