@@ -100,7 +100,11 @@ def _arg(lib, value, what="argument"):
     if value is None:
         return None
     if isinstance(value, str):
-        value = value.encode("utf-8", "surrogatepass")  # a lone surrogate reaches dfx as DFX_ERR_INVALID_UTF8
+        try:
+            value = value.encode("utf-8")
+        except UnicodeEncodeError as e:  # a lone surrogate: what dfx calls DFX_ERR_INVALID_UTF8
+            raise error_for(lib, DFX_ERR_INVALID_UTF8,
+                            f"{what} is not valid UTF-8 (a lone surrogate at index {e.start})") from None
     elif not isinstance(value, (bytes, bytearray)):
         raise TypeError(f"{what} must be str, bytes or None, not {type(value).__name__}")
     if b"\0" in value:
@@ -118,7 +122,7 @@ class Response:
     without a JSON body gets the JavaScript client's made-up error body.
     `error_code`, `error_message`: the API's Code and Message for a non-2xx
     answer, else None. `ok`: a 2xx status.
-    The body holds tokens: it is never shown by repr().
+    The body holds tokens: repr() shows the status alone.
     """
 
     __slots__ = ("status", "body", "error_code", "error_message")
@@ -135,9 +139,9 @@ class Response:
         return self.status.startswith("2")
 
     def __repr__(self):
-        if self.ok:
-            return f"<dfx.Response {self.status}>"
-        return f"<dfx.Response {self.status} {self.error_code}>"
+        # The status alone: the body and the error code and message are the
+        # server's words, which may echo a secret the request carried.
+        return f"<dfx.Response {self.status}>"
 
 
 # Non-blocking calls for asyncio ------------------------------------------------
@@ -415,10 +419,20 @@ class _Group:
         self._api = api
         self._async = asynchronous
 
-    def _send(self, c_name, method, data, keys, *extra):
+    def _send(self, c_name, method, data, keys, *extra, optional=()):
         api = self._api
-        values = _fields(type(self).__name__.strip("_").lower(), method, data, keys) if keys else []
-        args = [_arg(api.lib, v, k) for v, k in zip(values, keys)] + [_arg(api.lib, e) for e in extra]
+        where = f"{type(self).__name__.strip('_').lower()}.{method}"
+        values = _fields(where.split(".")[0], method, data, keys) if keys else []
+        # Name the key the caller wrote, not the C parameter it becomes.
+        for key, value in zip(keys, values):
+            if key in optional:
+                continue
+            if value is None:
+                raise error_for(api.lib, DFX_ERR_NULL_ARGUMENT, f'{where}: the data has no "{key}"')
+            if value in ("", b""):
+                raise error_for(api.lib, DFX_ERR_INVALID_ARGUMENT, f'{where}: "{key}" must not be empty')
+        args = [_arg(api.lib, v, f'{where}: "{k}"') for v, k in zip(values, keys)]
+        args += [_arg(api.lib, e) for e in extra]
         if self._async:
             return api._call_async(getattr(api.lib, c_name + "_async"), *args)
         return api._call(getattr(api.lib, c_name), *args)
@@ -447,7 +461,11 @@ class _Auths(_Group):
 
     def sendResetMobile(self, data):  # noqa: N802
         """PATCH auths/users/reset/mobile with {"Email"} and/or {"PhoneNumber"}."""
-        return self._send("dfx_auth_send_reset_mobile", "sendResetMobile", data, ("Email", "PhoneNumber"))
+        keys = ("Email", "PhoneNumber")
+        if isinstance(data, dict) and not any(data.get(k) for k in keys):
+            raise error_for(self._api.lib, DFX_ERR_INVALID_ARGUMENT,
+                            'auths.sendResetMobile: give "Email", "PhoneNumber" or both')
+        return self._send("dfx_auth_send_reset_mobile", "sendResetMobile", data, keys, optional=keys)
 
     def generateToken(self, data):  # noqa: N802
         """POST auths/generateToken with {"Token", "RefreshToken"}: a child token."""
@@ -474,14 +492,15 @@ class _Organizations(_Group):
         """POST organizations/auth with {"Email", "Password", "Identifier", "MFAToken"?}:
         a view-only user pair, stored in the session."""
         _no_session_header(enableSession)
-        return self._send("dfx_organization_login", "login", data, ("Email", "Password", "Identifier", "MFAToken"))
+        return self._send("dfx_organization_login", "login", data, ("Email", "Password", "Identifier", "MFAToken"),
+                          optional=("MFAToken",))
 
 
 class _Users(_Group):
     def login(self, data):
         """POST users/auth with {"Email", "Password", "MFAToken"?} (bearer: the
         device token): a measuring user pair, stored in the session."""
-        return self._send("dfx_user_login", "login", data, ("Email", "Password", "MFAToken"))
+        return self._send("dfx_user_login", "login", data, ("Email", "Password", "MFAToken"), optional=("MFAToken",))
 
     def loginWithPhoneCode(self, data, enableSession=False):  # noqa: N802, N803
         """POST users/auth/code with {"LoginCode", "PhoneNumber", "OrgKey"}:
