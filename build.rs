@@ -47,7 +47,8 @@ fn main() {
         "  exactly as long as it; handles are freed with their _free function,".into(),
         "  which accepts NULL.".into(),
         "- No panic crosses this boundary: an internal failure is DFX_ERR_INTERNAL.".into(),
-        "- Secrets (tokens, refresh tokens) never appear in messages.".into(),
+        "- Secrets (tokens, refresh tokens, passwords, license keys, codes)".into(),
+        "  never appear in messages, even when a server echoes them back.".into(),
     ];
     let mut header = String::from("/*\n");
     for line in preamble {

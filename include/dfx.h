@@ -12,7 +12,8 @@
  *   exactly as long as it; handles are freed with their _free function,
  *   which accepts NULL.
  * - No panic crosses this boundary: an internal failure is DFX_ERR_INTERNAL.
- * - Secrets (tokens, refresh tokens) never appear in messages.
+ * - Secrets (tokens, refresh tokens, passwords, license keys, codes)
+ *   never appear in messages, even when a server echoes them back.
  */
 
 #ifndef DFX_H
@@ -1114,7 +1115,10 @@ DFX_API const char *dfx_status_description(DfxStatus status);
  *
  * Every function returning DfxStatus sets it: cleared on DFX_OK, set on any
  * other status. Accessors and free functions leave it alone. Messages never
- * contain tokens, refresh tokens, passwords or license keys.
+ * contain tokens, refresh tokens, passwords, license keys, MFA or login
+ * codes, or a URL's user info, path or query — not even when the server
+ * echoes them back (each is replaced by "…"); the body of a DFX_ERR_API
+ * response stays the server's bytes.
  *
  * Returns a pointer owned by dfx, never NULL, valid until the next dfx call
  * on the same thread; copy it to keep it. Do not free it.

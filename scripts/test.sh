@@ -58,6 +58,7 @@ suite "python: asyncio example, 300 renews (installed package)" $sb bash -c \
 suite "c++: dfx.hpp example, -Wall -Wextra -Werror -pedantic" $pkg cxx-example
 suite "c++: dfx.hpp tests under valgrind memcheck" $pkg cxx-tests
 suite "abi: exports only dfx_* (nm -D), SONAME, versions, no OpenSSL" $pkg abi
+suite "readme: the C section from a fresh clone (release build, no hand-made libdfx.so.0)" scripts/test-readme.sh
 suite "install: into a prefix, out-of-tree pkg-config build" $pkg pkg-config
 suite "install: out-of-tree CMake build, dfx::dfx and dfx::dfx_static" $pkg cmake
 
