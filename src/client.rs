@@ -184,6 +184,13 @@ impl Client {
         for field in SessionField::ALL.into_iter().filter(|f| f.is_secret()) {
             secrets.add(session.get(field));
         }
+        // A proxy's credentials (the proxied path's failures come from reqwest).
+        for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+            if let Some(proxy) = std::env::var(var).ok().and_then(|v| Url::parse(&v).ok()) {
+                secrets.add(proxy.username());
+                secrets.add(proxy.password().unwrap_or(""));
+            }
+        }
         error.redacted(&secrets)
     }
 
