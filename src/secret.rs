@@ -76,20 +76,45 @@ impl Secrets {
     }
 
     /// `text` with every secret replaced by `…`. Longer secrets first, so
-    /// one that contains another is hidden whole.
+    /// one that contains another is hidden whole. A secret shorter than
+    /// [`SHORT`] characters is replaced where it stands alone (not inside
+    /// a word or number): hiding every `t` of a message would leave
+    /// nothing to read, and such a secret protects little anyway.
     pub(crate) fn redact(&self, text: &str) -> String {
         let mut order: Vec<&str> = self.0.iter().map(|s| s.as_str()).collect();
         order.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let mut out = text.to_owned();
         for secret in order {
-            if out.contains(secret) {
-                let replaced = out.replace(secret, "…");
-                out.zeroize();
-                out = replaced;
+            if !out.contains(secret) {
+                continue;
             }
+            let replaced = if secret.chars().count() >= SHORT { out.replace(secret, "…") } else { replace_alone(&out, secret) };
+            out.zeroize();
+            out = replaced;
         }
         out
     }
+}
+
+/// Secrets shorter than this are replaced only where they stand alone.
+const SHORT: usize = 4;
+
+/// `text` with each occurrence of `secret` that no letter or digit touches
+/// replaced by `…`.
+fn replace_alone(text: &str, secret: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let (before, after) = (&rest[..at], &rest[at + secret.len()..]);
+        out.push_str(before);
+        let touched = word(before.chars().next_back().or_else(|| out[..out.len() - before.len()].chars().next_back()))
+            || word(after.chars().next());
+        out.push_str(if touched { secret } else { "…" });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 impl fmt::Debug for Secrets {
@@ -113,5 +138,18 @@ mod tests {
         let text = s.redact("tok-1-refresh tok-1 a@b.c pw 123456 bearer org");
         assert_eq!(text, "… … a@b.c … … … org");
         assert_eq!(format!("{s:?}"), "Secrets(<5 redacted>)");
+    }
+
+    #[test]
+    fn short_secrets_are_replaced_where_they_stand_alone() {
+        let mut s = Secrets::default();
+        s.add("t");
+        s.add("ab1");
+        assert_eq!(
+            s.redact(r#"timed out: t, Bearer t {"Token":"t"} ab1 xab1 ab12 (ab1)"#),
+            r#"timed out: …, Bearer … {"Token":"…"} … xab1 ab12 (…)"#
+        );
+        assert_eq!(s.redact("t"), "…");
+        assert_eq!(s.redact("tt"), "tt");
     }
 }
