@@ -270,6 +270,7 @@ fn bad_arguments_never_echo_their_secrets() {
         r#"{"deviceToken": "S3CR3T-a\u0000"}"#,
         r#"{"deviceToken": "S3CR3T-a""#,
         r#"["S3CR3T"]"#,
+        r#"{"S3CR3T-a-token-where-a-key-belongs.eyJhbGciOiJIUzI1NiJ9": "x"}"#,
     ] {
         let e = dfx::Session::from_json(json).unwrap_err();
         assert_clean(json, &e.to_string());
