@@ -17,6 +17,11 @@
  * this program the login code the sandbox "sent". Against the real cloud:
  * quickstart https://api.deepaffex.ai YOUR-LICENSE-KEY YOUR-ORG +1...
  */
+/* isatty() and fileno() are POSIX: ask for them in strict C11 too. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <dfx.h>
 
 #include <stdio.h>
