@@ -27,8 +27,10 @@ build:
 	mkdir -p build
 
 # libdfx.so's SONAME is libdfx.so.MAJOR (build.rs): programs linked with
-# -ldfx look for that name at run time, so the build tree gets the link too.
-# (Every program here is built after `build`, hence the order-only hook.)
+# -ldfx look for that name at run time. build.rs makes the link in target/;
+# this remakes it should it have been removed since (cargo does not rerun
+# build.rs for that). Every program here is built after `build`, hence the
+# order-only hook.
 DFX_MAJOR := $(shell sed -n 's/^version = "\([0-9]*\)\..*/\1/p' Cargo.toml | head -n 1)
 $(LIBDIR)/libdfx.so.$(DFX_MAJOR):
 	ln -sf libdfx.so $@

@@ -26,7 +26,10 @@ fn main() {
     // it is plain libdfx.so. Only dfx_* symbols are exported either way:
     // rustc hides everything else of a cdylib (tested with nm -D).
     match env::var("CARGO_CFG_TARGET_OS").as_deref() {
-        Ok("linux") => println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdfx.so.{major}"),
+        Ok("linux") => {
+            println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdfx.so.{major}");
+            soname_link(&out_dir, &major);
+        }
         Ok("android") => println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdfx.so"),
         _ => {}
     }
@@ -44,7 +47,8 @@ fn main() {
         "  exactly as long as it; handles are freed with their _free function,".into(),
         "  which accepts NULL.".into(),
         "- No panic crosses this boundary: an internal failure is DFX_ERR_INTERNAL.".into(),
-        "- Secrets (tokens, refresh tokens) never appear in messages.".into(),
+        "- Secrets (tokens, refresh tokens, passwords, license keys, codes)".into(),
+        "  never appear in messages, even when a server echoes them back.".into(),
     ];
     let mut header = String::from("/*\n");
     for line in preamble {
@@ -84,4 +88,21 @@ fn main() {
         fs::create_dir_all(target.parent().unwrap()).unwrap();
         fs::copy(&generated, &target).expect("could not write include/dfx.h");
     }
+}
+
+/// `libdfx.so.MAJOR -> libdfx.so` next to the library cargo is about to
+/// link (target/<profile>/, OUT_DIR's grandparent's parent), so a program
+/// linked with `-ldfx` from there runs without a hand-made link. The link
+/// dangles until the library is written. Best effort: a failure here only
+/// costs that convenience.
+fn soname_link(out_dir: &std::path::Path, major: &str) {
+    #[cfg(unix)]
+    if let Some(profile_dir) = out_dir.ancestors().nth(3) {
+        let link = profile_dir.join(format!("libdfx.so.{major}"));
+        if fs::symlink_metadata(&link).is_err() {
+            let _ = std::os::unix::fs::symlink("libdfx.so", &link);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (out_dir, major);
 }

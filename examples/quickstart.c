@@ -17,16 +17,38 @@
  * this program the login code the sandbox "sent". Against the real cloud:
  * quickstart https://api.deepaffex.ai YOUR-LICENSE-KEY YOUR-ORG +1...
  */
+/* isatty() and fileno() are POSIX: ask for them in strict C11 too. */
+#if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include <dfx.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _WIN32
+#include <io.h>
+#define stdin_is_a_terminal() _isatty(_fileno(stdin))
+#else
+#include <unistd.h>
+#define stdin_is_a_terminal() isatty(fileno(stdin))
+#endif
+
+/* Set by the session listener (which runs inside the call that changed the
+ * session), told by report() under that call's line. */
+static const char *saved_to = NULL;
+
+static void tell_if_saved(void) {
+    if (saved_to != NULL) printf("  (session saved to %s)\n", saved_to);
+    saved_to = NULL;
+}
 
 /* Print the outcome of one call; return 1 if it succeeded. */
 static int report(const char *what, DfxStatus status, const DfxResponse *response) {
     if (status == DFX_OK) {
         printf("%-28s HTTP %u\n", what, dfx_response_status(response));
+        tell_if_saved();
         return 1;
     }
     if (status == DFX_ERR_API) {
@@ -43,6 +65,7 @@ static int report(const char *what, DfxStatus status, const DfxResponse *respons
         /* No usable answer, and no response object. */
         printf("%-28s %s: %s\n", what, dfx_status_name(status), dfx_last_error_message());
     }
+    tell_if_saved();
     return 0;
 }
 
@@ -57,7 +80,7 @@ static void persist_session(void *user_data, const char *session_json) {
         perror("persisting the session");
         return;
     }
-    printf("  (session saved to %s)\n", path);
+    saved_to = path;
 }
 
 static char *read_file(const char *path) {
@@ -142,6 +165,9 @@ int main(int argc, char **argv) {
         fflush(stdout);
         if (fgets(code, sizeof code, stdin) != NULL) {
             code[strcspn(code, "\r\n")] = '\0';
+            /* Typed at a terminal, the code is on screen already; from a
+             * pipe (make quickstart) show what was read. */
+            if (!stdin_is_a_terminal()) printf("%s (read from standard input)", code);
             printf("\n");
             st = dfx_user_login_with_phone_code(client, code, phone, org, &r);
             ok &= report("login with phone code", st, r);

@@ -12,7 +12,8 @@
  *   exactly as long as it; handles are freed with their _free function,
  *   which accepts NULL.
  * - No panic crosses this boundary: an internal failure is DFX_ERR_INTERNAL.
- * - Secrets (tokens, refresh tokens) never appear in messages.
+ * - Secrets (tokens, refresh tokens, passwords, license keys, codes)
+ *   never appear in messages, even when a server echoes them back.
  */
 
 #ifndef DFX_H
@@ -884,9 +885,15 @@ DfxStatus dfx_auth_get_org_client_credentials_async(DfxClient *client,
  * DFX_SESSION_ROLE_ID and DFX_SESSION_USER_ID (listener called) before
  * returning; the user pair is left as it is.
  *
- * `device_type_id`: "IPHONE", "IPAD", "DARWIN", "ANDROID_PHONE", "WINDOWS",
- * "WIN32", "WINDOWS_TABLET", "LINUX" or "DEBIAN". All arguments non-empty
- * UTF-8. Ownership of `*out_response` as for dfx_auth_renew().
+ * `license_key`: the organization's license key (the sandbox's is
+ * "DFX-SANDBOX-LICENSE"). `device_type_id`: "IPHONE", "IPAD", "DARWIN",
+ * "ANDROID_PHONE", "WINDOWS", "WIN32", "WINDOWS_TABLET", "LINUX" or
+ * "DEBIAN". `name`: a name for this device, your choice, shown in the
+ * organization's device list (e.g. "lobby-kiosk-3"). `org_identifier`: the
+ * organization's identifier, its short key, the same value every other
+ * call calls `org_identifier` (the sandbox's is "dfxdemo"). `version`: your
+ * app's version, recorded with the device (e.g. "1.0.0"). All arguments
+ * non-empty UTF-8. Ownership of `*out_response` as for dfx_auth_renew().
  *
  * Returns DFX_OK; DFX_ERR_API (e.g. 404 LICENSE_NOT_FOUND); DFX_ERR_DECODE
  * (2xx without a token pair; the session is unchanged); DFX_ERR_CONNECT;
@@ -902,7 +909,7 @@ DfxStatus dfx_organization_register_license(DfxClient *client,
                                             const char *license_key,
                                             const char *device_type_id,
                                             const char *name,
-                                            const char *identifier,
+                                            const char *org_identifier,
                                             const char *version,
                                             DfxResponse **out_response);
 
@@ -923,7 +930,7 @@ DfxStatus dfx_organization_register_license_async(DfxClient *client,
                                                   const char *license_key,
                                                   const char *device_type_id,
                                                   const char *name,
-                                                  const char *identifier,
+                                                  const char *org_identifier,
                                                   const char *version,
                                                   DfxCallback callback,
                                                   void *user_data,
@@ -989,7 +996,7 @@ DFX_API
 DfxStatus dfx_organization_login(DfxClient *client,
                                  const char *email,
                                  const char *password,
-                                 const char *identifier,
+                                 const char *org_identifier,
                                  const char *mfa_token,
                                  DfxResponse **out_response);
 
@@ -1009,7 +1016,7 @@ DFX_API
 DfxStatus dfx_organization_login_async(DfxClient *client,
                                        const char *email,
                                        const char *password,
-                                       const char *identifier,
+                                       const char *org_identifier,
                                        const char *mfa_token,
                                        DfxCallback callback,
                                        void *user_data,
@@ -1065,7 +1072,7 @@ DfxStatus dfx_user_login_async(DfxClient *client,
  * Bearer: none. Session: on DFX_OK stores DFX_SESSION_USER_TOKEN and
  * DFX_SESSION_USER_REFRESH_TOKEN (listener called) before returning.
  *
- * `org_key`: the organization's identifier. All arguments non-empty UTF-8.
+ * `org_identifier`: the organization's identifier (sent as "OrgKey"). All arguments non-empty UTF-8.
  * Ownership of `*out_response` and the statuses returned as for
  * dfx_organization_register_license() (e.g. 401 INVALID_LOGIN_CODE as
  * DFX_ERR_API).
@@ -1076,7 +1083,7 @@ DFX_API
 DfxStatus dfx_user_login_with_phone_code(DfxClient *client,
                                          const char *login_code,
                                          const char *phone_number,
-                                         const char *org_key,
+                                         const char *org_identifier,
                                          DfxResponse **out_response);
 
 /**
@@ -1095,7 +1102,7 @@ DFX_API
 DfxStatus dfx_user_login_with_phone_code_async(DfxClient *client,
                                                const char *login_code,
                                                const char *phone_number,
-                                               const char *org_key,
+                                               const char *org_identifier,
                                                DfxCallback callback,
                                                void *user_data,
                                                uint64_t *out_request_id);
@@ -1419,7 +1426,10 @@ DFX_API const char *dfx_status_description(DfxStatus status);
  *
  * Every function returning DfxStatus sets it: cleared on DFX_OK, set on any
  * other status. Accessors and free functions leave it alone. Messages never
- * contain tokens, refresh tokens, passwords or license keys.
+ * contain tokens, refresh tokens, passwords, license keys, MFA or login
+ * codes, or a URL's user info, path or query — not even when the server
+ * echoes them back (each is replaced by "…"); the body of a DFX_ERR_API
+ * response stays the server's bytes.
  *
  * Returns a pointer owned by dfx, never NULL, valid until the next dfx call
  * on the same thread; copy it to keep it. Do not free it.

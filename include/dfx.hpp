@@ -285,16 +285,16 @@ public:
 
     // Organizations
     Response organization_register_license(std::string_view license_key, std::string_view device_type_id,
-                                           std::string_view name, std::string_view identifier,
+                                           std::string_view name, std::string_view org_identifier,
                                            std::string_view version) {
         detail::Arg k(license_key, "license_key"), d(device_type_id, "device_type_id"), n(name, "name"),
-            i(identifier, "identifier"), v(version, "version");
+            i(org_identifier, "org_identifier"), v(version, "version");
         return invoke(dfx_organization_register_license, k.c_str(), d.c_str(), n.c_str(), i.c_str(), v.c_str());
     }
     Response organization_unregister_license() { return invoke(dfx_organization_unregister_license); }
-    Response organization_login(std::string_view email, std::string_view password, std::string_view identifier,
+    Response organization_login(std::string_view email, std::string_view password, std::string_view org_identifier,
                                 std::optional<std::string_view> mfa_token = std::nullopt) {
-        detail::Arg e(email, "email"), p(password, "password"), i(identifier, "identifier"), m(mfa_token, "mfa_token");
+        detail::Arg e(email, "email"), p(password, "password"), i(org_identifier, "org_identifier"), m(mfa_token, "mfa_token");
         return invoke(dfx_organization_login, e.c_str(), p.c_str(), i.c_str(), m.c_str());
     }
 
@@ -305,8 +305,8 @@ public:
         return invoke(dfx_user_login, e.c_str(), p.c_str(), m.c_str());
     }
     Response user_login_with_phone_code(std::string_view login_code, std::string_view phone_number,
-                                        std::string_view org_key) {
-        detail::Arg c(login_code, "login_code"), p(phone_number, "phone_number"), o(org_key, "org_key");
+                                        std::string_view org_identifier) {
+        detail::Arg c(login_code, "login_code"), p(phone_number, "phone_number"), o(org_identifier, "org_identifier");
         return invoke(dfx_user_login_with_phone_code, c.c_str(), p.c_str(), o.c_str());
     }
 

@@ -6,4 +6,13 @@ cd "$(dirname "$0")/.."
 cargo build --quiet -p dfx -p dfx-sandbox
 make --no-print-directory build/quickstart
 export LD_LIBRARY_PATH=$PWD/target/debug
-exec scripts/with-sandbox.sh bash -c 'echo "sandbox at $DFX_SANDBOX_URL"; scripts/run-quickstart.sh build/quickstart'
+scripts/with-sandbox.sh bash -c 'echo "sandbox at $DFX_SANDBOX_URL"; scripts/run-quickstart.sh build/quickstart'
+cat <<'NEXT'
+
+Next:
+  read   examples/quickstart.c          the program that just ran: every call, every outcome by status
+  read   scripts/run-quickstart.sh      how it was run: the sandbox's license, organization and the SMS code
+  run    LD_LIBRARY_PATH=target/debug scripts/with-sandbox.sh scripts/run-quickstart.sh build/quickstart
+         (again, on a fresh sandbox; or run build/quickstart yourself: it prints its usage)
+  read   README.md "Use it from C"      your own program against the sandbox, step by step
+NEXT

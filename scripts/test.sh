@@ -24,7 +24,7 @@ suite() {
 
 set -e
 cargo build -p dfx -p dfx-sandbox
-make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_session build/test_call \
+make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_secrets build/test_session build/test_call \
     build/test_async-asan build/test_lifetime-asan build/test_lifetime build/async_renews build/test_tls \
     build/quickstart build/quickstart-cxx
 set +e
@@ -38,6 +38,7 @@ suite "rust: without the proxy feature (the size-tuned build's code)" \
     cargo test -p dfx --no-default-features --lib --test http1 --test auths --test requests
 suite "c: failure paths (shared libdfx.so)" $sb build/test_failures
 suite "c: failure paths (static libdfx.a)" $sb build/test_failures-static
+suite "c: no secret in any message (echoing server, bad URLs and arguments)" $sb build/test_secrets
 suite "c: 8 threads x 50 renews" $sb build/test_threads
 suite "c: session lifecycle, listener, single flight, outcome unknown" $sb build/test_session
 suite "c: dfx_call: login, measurement, list, argument errors" $sb build/test_call
@@ -65,6 +66,7 @@ suite "python: asyncio example, 300 renews (installed package)" $sb bash -c \
 suite "c++: dfx.hpp example, -Wall -Wextra -Werror -pedantic" $pkg cxx-example
 suite "c++: dfx.hpp tests under valgrind memcheck" $pkg cxx-tests
 suite "abi: exports only dfx_* (nm -D), SONAME, versions, no OpenSSL" $pkg abi
+suite "readme: the C section from a fresh clone (release build, no hand-made libdfx.so.0)" scripts/test-readme.sh
 suite "install: into a prefix, out-of-tree pkg-config build" $pkg pkg-config
 suite "install: out-of-tree CMake build, dfx::dfx and dfx::dfx_static" $pkg cmake
 

@@ -1,4 +1,5 @@
-//! The Auths endpoint group (`api/endpoints.json`, group `auths`).
+//! The Auths endpoints of the token lifecycle: renew a pair, login codes,
+//! password resets, child tokens and SSO credentials.
 
 use serde_json::{json, Map, Value};
 

@@ -19,7 +19,7 @@ use crate::general::General;
 use crate::organizations::Organizations;
 use crate::requests::Requests;
 use crate::response::Response;
-use crate::secret::WipedBytes;
+use crate::secret::{wipe_json, Secrets, WipedBytes};
 use crate::session::{SessionField, SessionStore, TokenKind};
 use crate::token::{now_unix, token_expiry};
 use crate::transport::{Auth, Transport};
@@ -163,7 +163,38 @@ impl Client {
                 Auth::Bearer(&token)
             }
         };
-        self.inner.transport.send(method, target, auth, body, session_header).await
+        let bearer = match auth {
+            Auth::Bearer(t) => Some(t),
+            Auth::None => None,
+        };
+        // The one place every request's failure passes: its message loses
+        // every secret before anyone can read it.
+        let result = self.inner.transport.send(method, target, auth, body.as_ref(), session_header).await;
+        result.map_err(|e| self.redact(e, body.as_ref(), bearer))
+    }
+
+    /// `error` without the secrets a call carried: its body's secret
+    /// fields, its bearer token, and the session's tokens (a server may
+    /// echo any of them). Only failures pay for this.
+    fn redact(&self, error: Error, body: Option<&WipedBytes>, bearer: Option<&str>) -> Error {
+        let mut secrets = Secrets::default();
+        if let Some(mut value) = body.and_then(|b| serde_json::from_slice::<serde_json::Value>(&b.0).ok()) {
+            secrets.add_body(&value);
+            wipe_json(&mut value);
+        }
+        secrets.add(bearer.unwrap_or(""));
+        let session = self.session().snapshot();
+        for field in SessionField::ALL.into_iter().filter(|f| f.is_secret()) {
+            secrets.add(session.get(field));
+        }
+        // A proxy's credentials (the proxied path's failures come from reqwest).
+        for var in ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"] {
+            if let Some(proxy) = std::env::var(var).ok().and_then(|v| Url::parse(&v).ok()) {
+                secrets.add(proxy.username());
+                secrets.add(proxy.password().unwrap_or(""));
+            }
+        }
+        error.redacted(&secrets)
     }
 
     /// The session's token of `kind`, renewed first when auto-renew is on
@@ -198,30 +229,49 @@ impl fmt::Debug for Client {
     }
 }
 
+/// What every scheme complaint says.
+const SCHEME_HINT: &str = "the base URL must start with https:// (or http:// for a loopback host such as \
+                           the sandbox), e.g. \"https://api.deepaffex.ai\" or \"http://127.0.0.1:8080\"";
+
+/// Check a base URL. A rejected URL is never echoed beyond its scheme and
+/// host: its user info, path, query or fragment may hold a secret.
 fn parse_base_url(text: &str) -> Result<Url, Error> {
-    let bad = |why: &str| Err(Error::InvalidUrl(format!("{why}: {text:?}")));
-    if text.trim().is_empty() {
+    let text = text.trim();
+    if text.is_empty() {
         return Err(Error::InvalidUrl("the base URL is empty".into()));
+    }
+    // `127.0.0.1:8080`, `localhost:8080`, `api.deepaffex.ai`: no scheme.
+    let Some((scheme, _)) = text.split_once("://") else {
+        return Err(Error::InvalidUrl(SCHEME_HINT.into()));
+    };
+    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !scheme_ok {
+        return Err(Error::InvalidUrl(SCHEME_HINT.into()));
+    }
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(Error::InvalidUrl(format!("{SCHEME_HINT}, not {scheme}://")));
     }
     let url = match Url::parse(text) {
         Ok(url) => url,
-        Err(e) => return Err(Error::InvalidUrl(format!("{e}: {text:?}"))),
+        Err(e) => return Err(Error::InvalidUrl(format!("the base URL is malformed ({e}): {scheme}://…"))),
     };
     let host = match url.host_str() {
         Some(h) if !h.is_empty() => h,
-        _ => return bad("the base URL has no host"),
+        _ => return Err(Error::InvalidUrl(format!("the base URL has no host: {scheme}://…"))),
     };
+    let shown = format!("{scheme}://{host}");
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::InvalidUrl("the base URL must not carry user info".into()));
+        return Err(Error::InvalidUrl(format!("the base URL must not carry user info: {shown}")));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return bad("the base URL must not have a query or fragment");
+        return Err(Error::InvalidUrl(format!("the base URL must not have a query or fragment: {shown}")));
     }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(host) => {}
-        "http" => return bad("plain http is only allowed for loopback hosts; use https"),
-        _ => return bad("the base URL must start with https:// (or http:// for loopback)"),
+    if scheme == "http" && !is_loopback(host) {
+        return Err(Error::InvalidUrl(format!(
+            "plain http is only allowed for loopback hosts; use https: {shown}"
+        )));
     }
     Ok(url)
 }
@@ -266,6 +316,42 @@ mod tests {
             "https://exa mple.com",
         ] {
             assert!(matches!(parse_base_url(bad), Err(Error::InvalidUrl(_))), "{bad}");
+        }
+    }
+
+    fn message(url: &str) -> String {
+        parse_base_url(url).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_url_without_a_scheme_gets_the_scheme_hint() {
+        for url in ["127.0.0.1:8080", "localhost:8080", "api.deepaffex.ai", "[::1]:8080", "localhost"] {
+            let m = message(url);
+            assert!(m.contains("must start with https://"), "{url}: {m}");
+            assert!(m.contains("http://127.0.0.1:8080"), "{url}: {m}");
+        }
+        assert!(message("ftp://example.com").contains("must start with https://"));
+        assert!(message("ftp://example.com").contains("not ftp://"));
+    }
+
+    #[test]
+    fn a_rejected_url_is_shown_by_scheme_and_host_only() {
+        for (url, shown) in [
+            ("https://x/?token=hunter2", "https://x"),
+            ("https://x/#hunter2", "https://x"),
+            ("https://user:hunter2@x/p", "https://x"),
+            ("https://hunter2@x", "https://x"),
+            ("http://example.com/hunter2?hunter2", "http://example.com"),
+        ] {
+            let m = message(url);
+            assert!(!m.contains("hunter2"), "{url}: {m}");
+            assert!(m.contains(shown), "{url}: {m}");
+        }
+        // Malformed: not even a host can be trusted, only the scheme.
+        for url in ["http://user:hunter2@[::1", "https://hunter2:x@:99999/", "https://a b/hunter2", "https://:hunter2@"] {
+            let m = message(url);
+            assert!(!m.contains("hunter2"), "{url}: {m}");
+            assert!(m.contains("invalid URL: the base URL"), "{url}: {m}");
         }
     }
 

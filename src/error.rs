@@ -1,11 +1,15 @@
 //! The one error type of the safe core.
 //!
-//! Messages never contain secrets: transport errors are described by their
-//! kind and the server's address, never by request or response bodies.
+//! Messages never contain secrets, by construction: every failed request
+//! passes through [`Error::redacted`] (in `Client::call`), which replaces
+//! each secret the request and the session carried with `…` — including
+//! in what the server echoed back. An API error shows the server's code
+//! and message only in that redacted form.
 
 use std::fmt;
 
 use crate::response::Response;
+use crate::secret::Secrets;
 
 /// Everything that can go wrong with a call.
 ///
@@ -83,6 +87,40 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The same error with every one of `secrets` replaced by `…` in its
+    /// text; an API error gets its (redacted) code and message to show.
+    /// The response body stays the server's bytes.
+    pub(crate) fn redacted(self, secrets: &Secrets) -> Error {
+        let r = |mut m: String| {
+            let text = secrets.redact(&m);
+            zeroize::Zeroize::zeroize(&mut m);
+            text
+        };
+        match self {
+            Error::InvalidArgument(m) => Error::InvalidArgument(r(m)),
+            Error::InvalidUrl(m) => Error::InvalidUrl(r(m)),
+            Error::Api(mut response) => {
+                let shown = r(server_words(&response));
+                response.set_shown_error(shown);
+                Error::Api(response)
+            }
+            Error::Connect(m) => Error::Connect(r(m)),
+            Error::Timeout(m) => Error::Timeout(r(m)),
+            Error::ConnectTimeout(m) => Error::ConnectTimeout(r(m)),
+            Error::Tls(m) => Error::Tls(r(m)),
+            Error::Decode(m) => Error::Decode(r(m)),
+            Error::Truncated(m) => Error::Truncated(r(m)),
+            Error::ConnectionLost(m) => Error::ConnectionLost(r(m)),
+            Error::Redirect(m) => Error::Redirect(r(m)),
+            Error::OutcomeUnknown(cause) => Error::OutcomeUnknown(Box::new(cause.redacted(secrets))),
+            Error::Transport(m) => Error::Transport(r(m)),
+            Error::Internal(m) => Error::Internal(r(m)),
+            e @ (Error::WouldDeadlock | Error::Cancelled(_)) => e,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -152,8 +190,19 @@ impl Cancel {
 }
 
 /// How an [`Error::Api`] reads: "the API answered HTTP 401 CODE: message".
+/// The server's code and message appear only once redacted
+/// ([`Error::redacted`]); an answer that was not is shown by its status.
 pub(crate) fn api_message(r: &Response) -> String {
     let mut text = format!("the API answered HTTP {}", r.status());
+    if let Some(words) = r.shown_error() {
+        text.push_str(words);
+    }
+    text
+}
+
+/// The server's own words of an error answer: " CODE: message".
+fn server_words(r: &Response) -> String {
+    let mut text = String::new();
     if let Some(code) = r.error_code() {
         text.push(' ');
         text.push_str(code);

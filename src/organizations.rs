@@ -14,7 +14,7 @@ pub struct Organizations<'a> {
 }
 
 /// What a device registers with.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct License<'a> {
     /// The license key.
     pub key: &'a str,
@@ -23,10 +23,22 @@ pub struct License<'a> {
     pub device_type_id: &'a str,
     /// The device's name.
     pub name: &'a str,
-    /// The organization's identifier.
-    pub identifier: &'a str,
+    /// The organization's identifier (its short key, e.g. `dfxdemo`).
+    pub org_identifier: &'a str,
     /// The app's version.
     pub version: &'a str,
+}
+
+impl std::fmt::Debug for License<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("License")
+            .field("key", &"<redacted>")
+            .field("device_type_id", &self.device_type_id)
+            .field("name", &self.name)
+            .field("org_identifier", &self.org_identifier)
+            .field("version", &self.version)
+            .finish()
+    }
 }
 
 impl Organizations<'_> {
@@ -38,13 +50,13 @@ impl Organizations<'_> {
         required("license_key", license.key)?;
         required("device_type_id", license.device_type_id)?;
         required("name", license.name)?;
-        required("identifier", license.identifier)?;
+        required("org_identifier", license.org_identifier)?;
         required("version", license.version)?;
         let data = json!({
             "Key": license.key,
             "DeviceTypeID": license.device_type_id,
             "Name": license.name,
-            "Identifier": license.identifier,
+            "Identifier": license.org_identifier,
             "Version": license.version,
         });
         self.client.call_row("organizations.registerLicense", json!({ "data": data })).await
@@ -67,13 +79,13 @@ impl Organizations<'_> {
         &self,
         email: &str,
         password: &str,
-        identifier: &str,
+        org_identifier: &str,
         mfa_token: Option<&str>,
     ) -> Result<Response, Error> {
         required("email", email)?;
         required("password", password)?;
-        required("identifier", identifier)?;
-        let mut data = json!({"Email": email, "Password": password, "Identifier": identifier});
+        required("org_identifier", org_identifier)?;
+        let mut data = json!({"Email": email, "Password": password, "Identifier": org_identifier});
         if let Some(mfa_token) = mfa_token.filter(|s| !s.is_empty()) {
             data["MFAToken"] = mfa_token.into();
         }

@@ -38,6 +38,9 @@ pub struct Response {
     fields: Box<[Field]>,
     error_code: Option<Span>,
     error_message: Option<Span>,
+    /// The error code and message as messages may show them: set (redacted)
+    /// by `Error::redacted`; until then messages show the status alone.
+    shown_error: Option<Box<str>>,
     json: OnceLock<Value>,
 }
 
@@ -135,6 +138,7 @@ impl Response {
             fields,
             error_code,
             error_message,
+            shown_error: None,
             json,
         }
     }
@@ -172,6 +176,15 @@ impl Response {
     }
 
     /// The body, NUL-terminated (JSON text holds no NUL).
+    /// The redacted " CODE: message" messages show (see `Error::redacted`).
+    pub(crate) fn shown_error(&self) -> Option<&str> {
+        self.shown_error.as_deref()
+    }
+
+    pub(crate) fn set_shown_error(&mut self, words: String) {
+        self.shown_error = Some(words.into_boxed_str());
+    }
+
     pub(crate) fn body_c(&self) -> &CStr {
         CStr::from_bytes_until_nul(self.text.as_bytes()).unwrap_or_default()
     }
@@ -379,8 +392,7 @@ impl fmt::Debug for Response {
         f.debug_struct("Response")
             .field("status", &self.status)
             .field("body", &format_args!("<{} bytes redacted>", self.body_len))
-            .field("error_code", &self.error_code())
-            .field("error_message", &self.error_message())
+            .field("error", &self.shown_error.as_deref().unwrap_or("<redacted>"))
             .finish()
     }
 }

@@ -39,3 +39,117 @@ pub(crate) fn wipe_json(value: &mut serde_json::Value) {
         _ => {}
     }
 }
+
+/// The request-body fields that carry secrets (tokens, refresh tokens,
+/// passwords, license keys, MFA and login codes), at any depth.
+const SECRET_FIELDS: &[&str] = &["Token", "RefreshToken", "Password", "Key", "MFAToken", "LoginCode"];
+
+/// What a failure message must not show: every secret a call carried (its
+/// body's secret fields, its bearer token) and every token its session held.
+/// Built only when a call fails; wiped when dropped.
+#[derive(Default)]
+pub(crate) struct Secrets(Vec<zeroize::Zeroizing<String>>);
+
+impl Secrets {
+    /// Remember `secret` (empty strings are nothing to hide).
+    pub(crate) fn add(&mut self, secret: &str) {
+        if !secret.is_empty() && !self.0.iter().any(|s| s.as_str() == secret) {
+            self.0.push(zeroize::Zeroizing::new(secret.to_owned()));
+        }
+    }
+
+    /// Remember the secret fields of a request body.
+    pub(crate) fn add_body(&mut self, body: &serde_json::Value) {
+        use serde_json::Value;
+        match body {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    match value {
+                        Value::String(s) if SECRET_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(key)) => self.add(s),
+                        _ => self.add_body(value),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.add_body(v)),
+            _ => {}
+        }
+    }
+
+    /// `text` with every secret replaced by `…`. Longer secrets first, so
+    /// one that contains another is hidden whole. A secret shorter than
+    /// [`SHORT`] characters is replaced where it stands alone (not inside
+    /// a word or number): hiding every `t` of a message would leave
+    /// nothing to read, and such a secret protects little anyway.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let mut order: Vec<&str> = self.0.iter().map(|s| s.as_str()).collect();
+        order.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut out = text.to_owned();
+        for secret in order {
+            if !out.contains(secret) {
+                continue;
+            }
+            let replaced = if secret.chars().count() >= SHORT { out.replace(secret, "…") } else { replace_alone(&out, secret) };
+            out.zeroize();
+            out = replaced;
+        }
+        out
+    }
+}
+
+/// Secrets shorter than this are replaced only where they stand alone.
+const SHORT: usize = 4;
+
+/// `text` with each occurrence of `secret` that no letter or digit touches
+/// replaced by `…`.
+fn replace_alone(text: &str, secret: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(secret) {
+        let (before, after) = (&rest[..at], &rest[at + secret.len()..]);
+        out.push_str(before);
+        let touched = word(before.chars().next_back().or_else(|| out[..out.len() - before.len()].chars().next_back()))
+            || word(after.chars().next());
+        out.push_str(if touched { secret } else { "…" });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets(<{} redacted>)", self.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_every_secret_field_and_longest_first() {
+        let mut s = Secrets::default();
+        s.add_body(&serde_json::json!({
+            "Token": "tok-1", "RefreshToken": "tok-1-refresh", "Email": "a@b.c",
+            "nested": [{"password": "pw"}], "MFAToken": "123456", "Key": "", "Identifier": "org"
+        }));
+        s.add("bearer");
+        let text = s.redact("tok-1-refresh tok-1 a@b.c pw 123456 bearer org");
+        assert_eq!(text, "… … a@b.c … … … org");
+        assert_eq!(format!("{s:?}"), "Secrets(<5 redacted>)");
+    }
+
+    #[test]
+    fn short_secrets_are_replaced_where_they_stand_alone() {
+        let mut s = Secrets::default();
+        s.add("t");
+        s.add("ab1");
+        assert_eq!(
+            s.redact(r#"timed out: t, Bearer t {"Token":"t"} ab1 xab1 ab12 (ab1)"#),
+            r#"timed out: …, Bearer … {"Token":"…"} … xab1 ab12 (…)"#
+        );
+        assert_eq!(s.redact("t"), "…");
+        assert_eq!(s.redact("tt"), "tt");
+    }
+}

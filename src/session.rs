@@ -50,7 +50,7 @@ impl SessionField {
         }
     }
 
-    fn is_secret(self) -> bool {
+    pub(crate) fn is_secret(self) -> bool {
         matches!(
             self,
             SessionField::DeviceToken
@@ -157,7 +157,13 @@ impl Session {
                 if JS_ONLY_KEYS.contains(&key.as_str()) {
                     continue;
                 }
-                return Err(Error::InvalidArgument(format!("unknown session key {key:?}")));
+                // Named only when it looks like a key: a misplaced token must not be echoed.
+                let named = key.len() <= 32 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                return Err(Error::InvalidArgument(if named {
+                    format!("unknown session key {key:?}")
+                } else {
+                    format!("an unknown session key ({} characters)", key.chars().count())
+                }));
             };
             match value {
                 Value::String(s) if s.contains('\0') => {

@@ -36,12 +36,12 @@ impl Users<'_> {
         &self,
         login_code: &str,
         phone_number: &str,
-        org_key: &str,
+        org_identifier: &str,
     ) -> Result<Response, Error> {
         required("login_code", login_code)?;
         required("phone_number", phone_number)?;
-        required("org_key", org_key)?;
-        let data = json!({"LoginCode": login_code, "PhoneNumber": phone_number, "OrgKey": org_key});
+        required("org_identifier", org_identifier)?;
+        let data = json!({"LoginCode": login_code, "PhoneNumber": phone_number, "OrgKey": org_identifier});
         self.client.call_row("users.loginWithPhoneCode", json!({ "data": data })).await
     }
 }

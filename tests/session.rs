@@ -15,7 +15,7 @@ use dfx_sandbox::{SANDBOX_LICENSE_KEY, SANDBOX_ORG_ID, SANDBOX_USER_EMAIL, SANDB
 const ORG: &str = "dfxdemo";
 
 fn license() -> License<'static> {
-    License { key: SANDBOX_LICENSE_KEY, device_type_id: "LINUX", name: "rust-test", identifier: ORG, version: "1.0" }
+    License { key: SANDBOX_LICENSE_KEY, device_type_id: "LINUX", name: "rust-test", org_identifier: ORG, version: "1.0" }
 }
 
 /// Records every JSON the listener is given.

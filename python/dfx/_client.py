@@ -101,7 +101,11 @@ def _arg(lib, value, what="argument"):
     if value is None:
         return None
     if isinstance(value, str):
-        value = value.encode("utf-8", "surrogatepass")  # a lone surrogate reaches dfx as DFX_ERR_INVALID_UTF8
+        try:
+            value = value.encode("utf-8")
+        except UnicodeEncodeError as e:  # a lone surrogate: what dfx calls DFX_ERR_INVALID_UTF8
+            raise error_for(lib, DFX_ERR_INVALID_UTF8,
+                            f"{what} is not valid UTF-8 (a lone surrogate at index {e.start})") from None
     elif not isinstance(value, (bytes, bytearray)):
         raise TypeError(f"{what} must be str, bytes or None, not {type(value).__name__}")
     if b"\0" in value:
@@ -141,7 +145,7 @@ class Response:
     without a JSON body gets the JavaScript client's made-up error body.
     `error_code`, `error_message`: the API's Code and Message for a non-2xx
     answer, else None. `ok`: a 2xx status.
-    The body holds tokens: it is never shown by repr().
+    The body holds tokens: repr() shows the status alone.
     """
 
     __slots__ = ("status", "body", "error_code", "error_message")
@@ -158,9 +162,9 @@ class Response:
         return self.status.startswith("2")
 
     def __repr__(self):
-        if self.ok:
-            return f"<dfx.Response {self.status}>"
-        return f"<dfx.Response {self.status} {self.error_code}>"
+        # The status alone: the body and the error code and message are the
+        # server's words, which may echo a secret the request carried.
+        return f"<dfx.Response {self.status}>"
 
 
 # Non-blocking calls for asyncio ------------------------------------------------

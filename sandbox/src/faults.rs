@@ -31,6 +31,11 @@ pub enum Action {
     /// Send the status line and headers (with the Content-Length of the full
     /// body), then about half of the body, then close the connection.
     Truncate,
+    /// Answer with the fault's `status` and a JSON body whose `Code` and
+    /// `Message` both hold the whole request as it arrived (method, path,
+    /// query, every header, the body): a server that echoes every secret
+    /// it was sent, for proving the client never repeats them.
+    Echo,
 }
 
 /// One injected fault. Build it with struct-update syntax:
@@ -179,8 +184,9 @@ fn de_action<'de, D: Deserializer<'de>>(d: D) -> Result<Action, D::Error> {
         "status" => Ok(Action::Status),
         "drop" => Ok(Action::Drop),
         "truncate" => Ok(Action::Truncate),
+        "echo" => Ok(Action::Echo),
         _ => Err(de::Error::custom(format!(
-            "unknown Action {s:?} (expected \"None\", \"Status\", \"Drop\" or \"Truncate\")"
+            "unknown Action {s:?} (expected \"None\", \"Status\", \"Drop\", \"Truncate\" or \"Echo\")"
         ))),
     }
 }

@@ -168,7 +168,24 @@ async fn apply_fault(state: &State, req: &RecordedRequest, f: Fault) -> Delivery
         Action::Status => Delivery::Normal(fake(&f)),
         Action::Drop => Delivery::Drop,
         Action::Truncate => Delivery::Truncate(real.unwrap_or_else(|| fake(&f))),
+        Action::Echo => Delivery::Normal(echo(req, f.status)),
     }
+}
+
+/// The whole request, back in an error answer's `Code` and `Message`.
+fn echo(req: &RecordedRequest, status: u16) -> Reply {
+    let mut text = format!("{} /{}", req.method, req.path);
+    if let Some(q) = &req.query {
+        text.push('?');
+        text.push_str(q);
+    }
+    for (name, value) in &req.headers {
+        text.push_str(&format!("\n{name}: {value}"));
+    }
+    text.push_str("\n\n");
+    text.push_str(&String::from_utf8_lossy(&req.body));
+    let body = serde_json::json!({ "Code": text, "Message": text }).to_string();
+    Reply { status, content_type: Some("application/json".into()), headers: Vec::new(), body: Bytes::from(body) }
 }
 
 fn into_response(delivery: Delivery, ctl: &Arc<ConnCtl>) -> Response<OutBody> {

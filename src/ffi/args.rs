@@ -1,5 +1,10 @@
 //! Argument checks shared by every export: NULL pointers, UTF-8, and
 //! out-parameters. Each returns a [`Failure`] naming the argument.
+//!
+//! Arguments are checked in their order in the signature, so that the
+//! first NULL one is the one reported: an out-parameter is set to NULL at
+//! once ([`out_slot`]) but checked for NULL after the arguments before it
+//! ([`Out::get`]).
 
 use std::ffi::{c_char, CStr};
 
@@ -44,18 +49,48 @@ pub(crate) unsafe fn optional_string<'a>(ptr: *const c_char, name: &str) -> Resu
     })
 }
 
-/// The first two checks of every API call: the out-parameter (set to NULL
-/// at once) and the client handle.
+/// The first checks of every API call: the out-parameter is set to NULL at
+/// once, the client handle is checked. The out-parameter's own NULL check
+/// comes last (`run` makes it, after the other arguments).
 ///
 /// # Safety
-/// As for [`out`] and [`handle`].
+/// As for [`out_slot`] and [`handle`].
 pub(crate) unsafe fn call_target<'a>(
     client: *const DfxClient,
     out_response: *mut *mut DfxResponse,
-) -> Result<(&'a Client, &'a mut *mut DfxResponse), Failure> {
-    let out = out(out_response, "out_response")?;
+) -> Result<(&'a Client, Out<'a, DfxResponse>), Failure> {
+    let out = out_slot(out_response, "out_response");
     let client = handle(client, "client")?;
     Ok((&client.inner, out))
+}
+
+/// An out-parameter set to NULL (when it is not NULL itself), whose NULL
+/// check is still to be made.
+pub(crate) struct Out<'a, T> {
+    slot: Option<&'a mut *mut T>,
+    name: &'static str,
+}
+
+impl<'a, T> Out<'a, T> {
+    /// The out-parameter, or the failure naming it when it is NULL.
+    pub(crate) fn get(self) -> Result<&'a mut *mut T, Failure> {
+        let name = self.name;
+        self.slot
+            .ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, format!("argument `{name}` is NULL")))
+    }
+}
+
+/// Set an out-parameter to NULL at once, so that it is NULL on every
+/// failure; check it for NULL later, in argument order, with [`Out::get`].
+///
+/// # Safety
+/// `ptr` is NULL or points to writable storage for one pointer.
+pub(crate) unsafe fn out_slot<'a, T>(ptr: *mut *mut T, name: &'static str) -> Out<'a, T> {
+    let slot = ptr.as_mut().map(|slot| {
+        *slot = std::ptr::null_mut();
+        slot
+    });
+    Out { slot, name }
 }
 
 /// An out-parameter: not NULL. It is set to NULL at once, so that it is NULL

@@ -20,9 +20,15 @@ use crate::requests::OnCancel;
 /// DFX_SESSION_ROLE_ID and DFX_SESSION_USER_ID (listener called) before
 /// returning; the user pair is left as it is.
 ///
-/// `device_type_id`: "IPHONE", "IPAD", "DARWIN", "ANDROID_PHONE", "WINDOWS",
-/// "WIN32", "WINDOWS_TABLET", "LINUX" or "DEBIAN". All arguments non-empty
-/// UTF-8. Ownership of `*out_response` as for dfx_auth_renew().
+/// `license_key`: the organization's license key (the sandbox's is
+/// "DFX-SANDBOX-LICENSE"). `device_type_id`: "IPHONE", "IPAD", "DARWIN",
+/// "ANDROID_PHONE", "WINDOWS", "WIN32", "WINDOWS_TABLET", "LINUX" or
+/// "DEBIAN". `name`: a name for this device, your choice, shown in the
+/// organization's device list (e.g. "lobby-kiosk-3"). `org_identifier`: the
+/// organization's identifier, its short key, the same value every other
+/// call calls `org_identifier` (the sandbox's is "dfxdemo"). `version`: your
+/// app's version, recorded with the device (e.g. "1.0.0"). All arguments
+/// non-empty UTF-8. Ownership of `*out_response` as for dfx_auth_renew().
 ///
 /// Returns DFX_OK; DFX_ERR_API (e.g. 404 LICENSE_NOT_FOUND); DFX_ERR_DECODE
 /// (2xx without a token pair; the session is unchanged); DFX_ERR_CONNECT;
@@ -38,7 +44,7 @@ pub unsafe extern "C" fn dfx_organization_register_license(
     license_key: *const c_char,
     device_type_id: *const c_char,
     name: *const c_char,
-    identifier: *const c_char,
+    org_identifier: *const c_char,
     version: *const c_char,
     out_response: *mut *mut DfxResponse,
 ) -> DfxStatus {
@@ -48,7 +54,7 @@ pub unsafe extern "C" fn dfx_organization_register_license(
             key: args::string(license_key, "license_key")?,
             device_type_id: args::string(device_type_id, "device_type_id")?,
             name: args::string(name, "name")?,
-            identifier: args::string(identifier, "identifier")?,
+            org_identifier: args::string(org_identifier, "org_identifier")?,
             version: args::string(version, "version")?,
         };
         run(client.organizations().register_license(&license), out)
@@ -71,7 +77,7 @@ pub unsafe extern "C" fn dfx_organization_register_license_async(
     license_key: *const c_char,
     device_type_id: *const c_char,
     name: *const c_char,
-    identifier: *const c_char,
+    org_identifier: *const c_char,
     version: *const c_char,
     callback: DfxCallback,
     user_data: *mut c_void,
@@ -83,10 +89,10 @@ pub unsafe extern "C" fn dfx_organization_register_license_async(
         let license_key = required(license_key, "license_key")?;
         let device_type_id = required(device_type_id, "device_type_id")?;
         let name = required(name, "name")?;
-        let identifier = required(identifier, "identifier")?;
+        let org_identifier = required(org_identifier, "org_identifier")?;
         let version = required(version, "version")?;
         spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
-            let license = License { key: &license_key, device_type_id: &device_type_id, name: &name, identifier: &identifier, version: &version };
+            let license = License { key: &license_key, device_type_id: &device_type_id, name: &name, org_identifier: &org_identifier, version: &version };
             c.organizations().register_license(&license).await
         })
     })
@@ -164,7 +170,7 @@ pub unsafe extern "C" fn dfx_organization_login(
     client: *mut DfxClient,
     email: *const c_char,
     password: *const c_char,
-    identifier: *const c_char,
+    org_identifier: *const c_char,
     mfa_token: *const c_char,
     out_response: *mut *mut DfxResponse,
 ) -> DfxStatus {
@@ -172,9 +178,9 @@ pub unsafe extern "C" fn dfx_organization_login(
         let (client, out) = args::call_target(client, out_response)?;
         let email = args::string(email, "email")?;
         let password = args::string(password, "password")?;
-        let identifier = args::string(identifier, "identifier")?;
+        let org_identifier = args::string(org_identifier, "org_identifier")?;
         let mfa_token = args::optional_string(mfa_token, "mfa_token")?;
-        run(client.organizations().login(email, password, identifier, mfa_token), out)
+        run(client.organizations().login(email, password, org_identifier, mfa_token), out)
     })
 }
 
@@ -193,7 +199,7 @@ pub unsafe extern "C" fn dfx_organization_login_async(
     client: *mut DfxClient,
     email: *const c_char,
     password: *const c_char,
-    identifier: *const c_char,
+    org_identifier: *const c_char,
     mfa_token: *const c_char,
     callback: DfxCallback,
     user_data: *mut c_void,
@@ -204,10 +210,10 @@ pub unsafe extern "C" fn dfx_organization_login_async(
         let client = args::handle(client, "client")?;
         let email = required(email, "email")?;
         let password = required(password, "password")?;
-        let identifier = required(identifier, "identifier")?;
+        let org_identifier = required(org_identifier, "org_identifier")?;
         let mfa_token = optional(mfa_token, "mfa_token")?;
         spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
-            c.organizations().login(&email, &password, &identifier, mfa_token.as_deref().map(|s| s.as_str())).await
+            c.organizations().login(&email, &password, &org_identifier, mfa_token.as_deref().map(|s| s.as_str())).await
         })
     })
 }

@@ -51,8 +51,10 @@ pub(crate) fn outcome(result: Result<Response, Error>) -> (*mut DfxResponse, Res
 /// compiled once rather than once per call (a smaller library).
 pub(crate) fn run<'a>(
     call: impl Future<Output = Result<Response, Error>> + 'a,
-    out: &mut *mut DfxResponse,
+    out: super::args::Out<'_, DfxResponse>,
 ) -> Result<(), Failure> {
+    // The out-parameter is the last argument: checked after the others.
+    let out = out.get()?;
     let call: Pin<Box<dyn Future<Output = Result<Response, Error>> + 'a>> = Box::pin(call);
     let (response, status) = outcome(crate::blocking(call));
     *out = response;

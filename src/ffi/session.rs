@@ -82,9 +82,10 @@ pub unsafe extern "C" fn dfx_session_get(
     out_value: *mut *mut c_char,
 ) -> DfxStatus {
     ffi_status!({
-        let out = args::out(out_value, "out_value")?;
+        let out = args::out_slot(out_value, "out_value");
         let client = args::handle(client, "client")?;
         let field = self::field(field)?;
+        let out = out.get()?;
         hand_out(&client.inner.session().get(field), out)
     })
 }
@@ -125,8 +126,9 @@ pub unsafe extern "C" fn dfx_session_set(
 #[no_mangle]
 pub unsafe extern "C" fn dfx_session_to_json(client: *mut DfxClient, out_json: *mut *mut c_char) -> DfxStatus {
     ffi_status!({
-        let out = args::out(out_json, "out_json")?;
+        let out = args::out_slot(out_json, "out_json");
         let client = args::handle(client, "client")?;
+        let out = out.get()?;
         hand_out(&client.inner.session().to_json(), out)
     })
 }
@@ -280,9 +282,10 @@ pub unsafe extern "C" fn dfx_session_token_expiry(
     out_exp: *mut i64,
 ) -> DfxStatus {
     ffi_status!({
-        let out = args::value_out(out_exp, "out_exp")?;
+        args::clear(out_exp);
         let client = args::handle(client, "client")?;
         let (token_field, _) = token_kind(kind)?.fields();
+        let out = args::value_out(out_exp, "out_exp")?;
         let token = client.inner.session().get(token_field);
         if token.is_empty() {
             return Err(Failure::new(DFX_ERR_INVALID_ARGUMENT, "the session holds no such token"));
@@ -301,8 +304,9 @@ pub unsafe extern "C" fn dfx_session_token_expiry(
 #[no_mangle]
 pub unsafe extern "C" fn dfx_token_expiry(token: *const c_char, out_exp: *mut i64) -> DfxStatus {
     ffi_status!({
-        let out = args::value_out(out_exp, "out_exp")?;
+        args::clear(out_exp);
         let token = args::string(token, "token")?;
+        let out = args::value_out(out_exp, "out_exp")?;
         *out = crate::token_expiry(token)?;
         Ok(())
     })

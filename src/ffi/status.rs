@@ -141,7 +141,10 @@ pub extern "C" fn dfx_status_description(status: DfxStatus) -> *const c_char {
 ///
 /// Every function returning DfxStatus sets it: cleared on DFX_OK, set on any
 /// other status. Accessors and free functions leave it alone. Messages never
-/// contain tokens, refresh tokens, passwords or license keys.
+/// contain tokens, refresh tokens, passwords, license keys, MFA or login
+/// codes, or a URL's user info, path or query — not even when the server
+/// echoes them back (each is replaced by "…"); the body of a DFX_ERR_API
+/// response stays the server's bytes.
 ///
 /// Returns a pointer owned by dfx, never NULL, valid until the next dfx call
 /// on the same thread; copy it to keep it. Do not free it.

@@ -77,7 +77,7 @@ pub unsafe extern "C" fn dfx_user_login_async(
 /// Bearer: none. Session: on DFX_OK stores DFX_SESSION_USER_TOKEN and
 /// DFX_SESSION_USER_REFRESH_TOKEN (listener called) before returning.
 ///
-/// `org_key`: the organization's identifier. All arguments non-empty UTF-8.
+/// `org_identifier`: the organization's identifier (sent as "OrgKey"). All arguments non-empty UTF-8.
 /// Ownership of `*out_response` and the statuses returned as for
 /// dfx_organization_register_license() (e.g. 401 INVALID_LOGIN_CODE as
 /// DFX_ERR_API).
@@ -88,15 +88,15 @@ pub unsafe extern "C" fn dfx_user_login_with_phone_code(
     client: *mut DfxClient,
     login_code: *const c_char,
     phone_number: *const c_char,
-    org_key: *const c_char,
+    org_identifier: *const c_char,
     out_response: *mut *mut DfxResponse,
 ) -> DfxStatus {
     ffi_status!({
         let (client, out) = args::call_target(client, out_response)?;
         let login_code = args::string(login_code, "login_code")?;
         let phone_number = args::string(phone_number, "phone_number")?;
-        let org_key = args::string(org_key, "org_key")?;
-        run(client.users().login_with_phone_code(login_code, phone_number, org_key), out)
+        let org_identifier = args::string(org_identifier, "org_identifier")?;
+        run(client.users().login_with_phone_code(login_code, phone_number, org_identifier), out)
     })
 }
 
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn dfx_user_login_with_phone_code_async(
     client: *mut DfxClient,
     login_code: *const c_char,
     phone_number: *const c_char,
-    org_key: *const c_char,
+    org_identifier: *const c_char,
     callback: DfxCallback,
     user_data: *mut c_void,
     out_request_id: *mut u64,
@@ -125,9 +125,9 @@ pub unsafe extern "C" fn dfx_user_login_with_phone_code_async(
         let client = args::handle(client, "client")?;
         let login_code = required(login_code, "login_code")?;
         let phone_number = required(phone_number, "phone_number")?;
-        let org_key = required(org_key, "org_key")?;
+        let org_identifier = required(org_identifier, "org_identifier")?;
         spawn_call(client, OnCancel::Finish, callback, user_data, out_request_id, move |c| async move {
-            c.users().login_with_phone_code(&login_code, &phone_number, &org_key).await
+            c.users().login_with_phone_code(&login_code, &phone_number, &org_identifier).await
         })
     })
 }

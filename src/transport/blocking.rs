@@ -276,12 +276,12 @@ impl Call<'_> {
                     tcp = Some(s);
                     break;
                 }
-                Err(e) => last = Some(e),
+                Err(e) => last = Some((addr, e)),
             }
         }
         let tcp = match (tcp, last) {
             (Some(tcp), _) => tcp,
-            (None, Some(e)) => return Err(failure::connect_failure(&e)),
+            (None, Some((addr, e))) => return Err(failure::connect_failure(&e, &ep.host, addr)),
             (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
         };
         tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;

@@ -83,12 +83,18 @@ pub(crate) fn tls_drained(conn: &mut rustls::ClientConnection) -> bool {
     conn.process_new_packets().is_ok_and(|state| state.plaintext_bytes_to_read() == 0)
 }
 
-/// Sort a failed TCP connect.
-pub(crate) fn connect_failure(e: &io::Error) -> Error {
+/// Sort a failed TCP connect to `addr` (the last address `host` resolved
+/// to that was tried): the message names both, as a lookup failure names
+/// the host.
+pub(crate) fn connect_failure(e: &io::Error, host: &str, addr: std::net::SocketAddr) -> Error {
     if matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock) {
-        timed_out(Phase::Connect)
+        return timed_out(Phase::Connect);
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip == addr.ip()) {
+        Error::Connect(format!("{addr}: {e}"))
     } else {
-        Error::Connect(e.to_string())
+        Error::Connect(format!("{host} ({addr}): {e}"))
     }
 }
 
@@ -166,4 +172,22 @@ pub(crate) fn still_open(socket: &impl std::os::fd::AsRawFd) -> bool {
 #[cfg(not(unix))]
 pub(crate) fn still_open<T>(_socket: &T) -> bool {
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_connection_names_the_address_it_tried() {
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        let addr: std::net::SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let m = connect_failure(&refused, "127.0.0.1", addr).to_string();
+        assert!(m.starts_with("could not connect: 127.0.0.1:9: "), "{m}");
+        let m = connect_failure(&refused, "localhost", addr).to_string();
+        assert!(m.starts_with("could not connect: localhost (127.0.0.1:9): "), "{m}");
+        let v6: std::net::SocketAddr = "[::1]:9".parse().unwrap();
+        let m = connect_failure(&refused, "[::1]", v6).to_string();
+        assert!(m.starts_with("could not connect: [::1]:9: "), "{m}");
+    }
 }

@@ -1,6 +1,8 @@
-//! HTTP/1.1 as bytes, for the blocking path: the request a call sends, the
+//! HTTP/1.1 as bytes, for both direct paths: the request a call sends, the
 //! response head (parsed by `httparse`) and the framing of the body that
-//! follows it. No I/O here: `blocking.rs` reads and writes.
+//! follows it. No I/O here: `blocking.rs` (blocking sockets) and
+//! `nonblocking.rs` (tokio sockets) read and write; only the proxied path
+//! (`proxied.rs`) leaves HTTP to reqwest.
 
 use zeroize::Zeroizing;
 

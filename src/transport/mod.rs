@@ -196,7 +196,7 @@ impl Transport {
         method: Method,
         path: &str,
         auth: Auth<'_>,
-        body: Option<WipedBytes>,
+        body: Option<&WipedBytes>,
         session_header: bool,
     ) -> Result<Response, Error> {
         let bearer = match auth {
@@ -216,9 +216,11 @@ impl Transport {
         if let Some(proxied) = &self.proxied {
             // reqwest does not tell when the request leaves: assume it may have.
             crate::requests::note_request_leaving();
+            // reqwest takes its own copy (wiped when dropped).
+            let body = body.map(|b| WipedBytes(b.0.clone()));
             return proxied.send(method, path, bearer, body, session_header, timeout).await;
         }
-        let request = Request { method, path, bearer, body: body.as_ref().map(|b| b.0.as_slice()), session_header };
+        let request = Request { method, path, bearer, body: body.map(|b| b.0.as_slice()), session_header };
         if !crate::runtime::in_blocking_call() {
             return nonblocking::send(&self.endpoint, &self.pool, request, timeout).await;
         }

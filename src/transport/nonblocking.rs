@@ -244,13 +244,13 @@ async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
                 tcp = Some(s);
                 break;
             }
-            Ok(Err(e)) => last = Some(e),
+            Ok(Err(e)) => last = Some((addr, e)),
             Err(_) => return Err(failure::timed_out(Phase::Connect)),
         }
     }
     let tcp = match (tcp, last) {
         (Some(tcp), _) => tcp,
-        (None, Some(e)) => return Err(failure::connect_failure(&e)),
+        (None, Some((addr, e))) => return Err(failure::connect_failure(&e, &ep.host, addr)),
         (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
     };
     tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;

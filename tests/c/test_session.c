@@ -81,7 +81,10 @@ static void test_fields_and_json(DfxClient *client) {
     CHECK_STATUS(dfx_session_token_expiry(client, DFX_TOKEN_DEVICE, &exp), DFX_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(dfx_token_expiry("a.b", &exp), DFX_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(dfx_token_expiry(NULL, &exp), DFX_ERR_NULL_ARGUMENT);
-    CHECK_STATUS(dfx_session_renew(client, 5, NULL), DFX_ERR_NULL_ARGUMENT);
+    /* Arguments are checked in order: the bad kind before the NULL out-parameter. */
+    CHECK_STATUS(dfx_session_renew(client, 5, NULL), DFX_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(dfx_session_renew(client, DFX_TOKEN_DEVICE, NULL), DFX_ERR_NULL_ARGUMENT);
+    CHECK(strstr(dfx_last_error_message(), "out_response") != NULL);
     DfxResponse *r = (DfxResponse *)&r;
     CHECK_STATUS(dfx_session_renew(client, 5, &r), DFX_ERR_INVALID_ARGUMENT);
     CHECK(r == NULL);
