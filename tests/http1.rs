@@ -402,3 +402,95 @@ fn a_renew_that_times_out_while_connecting_sent_nothing() {
         }
     }
 }
+
+/// `bytes` as the `'static` slice a [`Reply`] holds.
+fn leak(bytes: Vec<u8>) -> &'static [u8] {
+    Box::leak(bytes.into_boxed_slice())
+}
+
+#[test]
+fn head_limits_apply_to_the_whole_head_the_trailers_and_the_informational_heads() {
+    // 90 header lines (hyper accepts 100): accepted.
+    let mut many = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".to_vec();
+    for i in 0..88 {
+        many.extend_from_slice(format!("X-Line-{i}: {i}\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"Content-Length: 15\r\n\r\n{\"Status\":\"OK\"}");
+    // A complete head of 100 KB in one write: over the 64 KiB limit.
+    let mut big = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for _ in 0..70 {
+        big.extend_from_slice(format!("X-Big: {}\r\n", "b".repeat(1500)).as_bytes());
+    }
+    big.extend_from_slice(b"Content-Length: 15\r\n\r\n{\"Status\":\"OK\"}");
+    // 72 KB of trailers in 90 lines: each line is small, the whole is over the limit.
+    let mut trailers = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nF\r\n{\"Status\":\"OK\"}\r\n0\r\n".to_vec();
+    for _ in 0..90 {
+        trailers.extend_from_slice(format!("X-T: {}\r\n", "t".repeat(800)).as_bytes());
+    }
+    trailers.extend_from_slice(b"\r\n");
+    // Two early hints are fine; a hundred are not.
+    let hints = |n: usize| {
+        let mut bytes = b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n".repeat(n);
+        bytes.extend_from_slice(OK_JSON);
+        bytes
+    };
+    for path in PATHS {
+        let server = Server::start();
+        server.script([
+            Reply::Pieces(vec![leak(many.clone())], 0),
+            Reply::ThenClose(leak(big.clone())),
+            Reply::ThenClose(leak(trailers.clone())),
+            Reply::Pieces(vec![leak(hints(2))], 0),
+            Reply::ThenClose(leak(hints(100))),
+        ]);
+        let c = Caller::new(&server);
+        let r = c.status(path);
+        assert!(r.as_ref().is_ok_and(|r| r.get_str("Status") == Some("OK")), "{path:?}: 90 lines: {r:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(&e, Error::Transport(m) if m.contains("64 KiB")), "{path:?}: 100 KB head: {e:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(&e, Error::Transport(m) if m.contains("trailers after a chunked body are larger than 64 KiB")), "{path:?}: 72 KB of trailers: {e:?}");
+        let r = c.status(path);
+        assert!(r.as_ref().is_ok_and(|r| r.get_str("Status") == Some("OK")), "{path:?}: 2 hints: {r:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(&e, Error::Transport(m) if m.contains("informational")), "{path:?}: 100 hints: {e:?}");
+        // And the client is fine afterwards.
+        c.status(path).unwrap();
+    }
+}
+
+#[test]
+fn an_answer_sent_before_the_body_was_read_is_the_calls_answer() {
+    // The server reads the head only, answers 413 and closes while the
+    // 8 MiB body is still being written (the close resets the connection).
+    // The 413 is the call's answer, on both paths: not "outcome unknown".
+    const TOO_LARGE: &[u8] = b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Type: application/json\r\n\
+        Content-Length: 42\r\n\r\n{\"Code\":\"TOO_LARGE\",\"Message\":\"too large\"}";
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = conn.write_all(TOO_LARGE);
+        }
+    });
+    let client = Client::new(Some(&format!("http://{addr}"))).unwrap();
+    client.set_timeout(Some(Duration::from_secs(10)));
+    // More than the socket buffers hold (4 MiB to send, 128 KiB to receive).
+    let refresh = "r".repeat(8 << 20);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for path in PATHS {
+        let e = match path {
+            Path::Blocking => dfx::blocking(client.auths().renew("tok", &refresh)).unwrap_err(),
+            Path::Async => rt.block_on(client.auths().renew("tok", &refresh)).unwrap_err(),
+        };
+        let status = e.response().map(Response::status);
+        assert_eq!(status, Some(413), "{path:?}: {e:?}");
+        assert_eq!(e.response().and_then(|r| r.get_str("Code")), Some("TOO_LARGE"), "{path:?}");
+    }
+}

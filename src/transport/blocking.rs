@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
-use super::failure::{self, NoSigPipe, Phase};
+use super::failure::{self, early_answer, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
 use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
@@ -137,6 +137,13 @@ impl Call<'_> {
     }
 
     fn exchange_on(&self, conn: &mut Conn, request: &[u8]) -> Result<Answer, Error> {
+        if let Err(e) = self.write_request(conn, request) {
+            return early_answer(e, self.read_answer(conn));
+        }
+        self.read_answer(conn)
+    }
+
+    fn write_request(&self, conn: &mut Conn, request: &[u8]) -> Result<(), Error> {
         // Write by hand, not with write_all: a write interrupted by a socket
         // timeout is retried from where it stopped, never from the start.
         let mut sent = 0;
@@ -146,7 +153,10 @@ impl Call<'_> {
                 n => sent += n,
             }
         }
-        self.io(conn, Phase::Send, |io| io.flush())?;
+        self.io(conn, Phase::Send, |io| io.flush())
+    }
+
+    fn read_answer(&self, conn: &mut Conn) -> Result<Answer, Error> {
         let mut reader = Reader::new();
         loop {
             let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;

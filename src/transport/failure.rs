@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::http1::Stage;
+use super::http1::{Answer, Stage};
 use crate::error::Error;
 
 /// Which part of the exchange failed.
@@ -81,6 +81,22 @@ pub(crate) fn io_failure(e: &io::Error, phase: Phase) -> Error {
 /// next request). A session that cannot tell is not clean.
 pub(crate) fn tls_drained(conn: &mut rustls::ClientConnection) -> bool {
     conn.process_new_packets().is_ok_and(|state| state.plaintext_bytes_to_read() == 0)
+}
+
+/// Writing the request failed with `failed`; `read` is what reading the
+/// connection then gave. A server may answer before it has read the whole
+/// request and close (`413` while a large body is still being written),
+/// which makes the write fail: a complete answer it sent is the call's
+/// answer. Never reused: the request was cut short. Anything else (no
+/// answer, part of one, a timeout) leaves the write's failure.
+pub(crate) fn early_answer(failed: Error, read: Result<Answer, Error>) -> Result<Answer, Error> {
+    match read {
+        Ok((mut head, body)) => {
+            head.keep_alive = false;
+            Ok((head, body))
+        }
+        Err(_) => Err(failed),
+    }
 }
 
 /// Sort a failed TCP connect.

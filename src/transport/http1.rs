@@ -118,7 +118,8 @@ fn head_too_large() -> String {
 /// Parse a response head at the start of `buf`: `Ok(None)` when more bytes
 /// are needed, `Err` (a description, never the bytes) when it is not HTTP
 /// or is over a limit.
-pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
+#[cfg(test)]
+fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
     parse_head_within(buf, MAX_HEAD_BYTES)
 }
 

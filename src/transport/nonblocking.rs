@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 
 use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
-use super::failure::{self, NoSigPipe, Phase};
+use super::failure::{self, early_answer, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
 use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
@@ -202,19 +202,28 @@ async fn exchange(ep: &Endpoint, pool: &Pool, request: &[u8], phase: &AtomicU8) 
     };
     set(Phase::Send);
     let sent = async { conn.io.write_all(request).await?; conn.io.flush().await };
-    sent.await.map_err(|e| failure::io_failure(&e, Phase::Send))?;
+    if let Err(e) = sent.await {
+        let failed = failure::io_failure(&e, Phase::Send);
+        return early_answer(failed, read_answer(&mut conn, phase).await);
+    }
+    let answer = read_answer(&mut conn, phase).await?;
+    if answer.0.keep_alive && conn.buf.is_empty() && conn.io.drained() {
+        pool.put(conn);
+    }
+    Ok(answer)
+}
+
+/// Read one answer from `conn`.
+async fn read_answer(conn: &mut Conn, phase: &AtomicU8) -> Result<Answer, Error> {
     let mut reader = Reader::new();
     loop {
         let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;
         conn.buf.consume(used);
         if let Some(answer) = answer {
-            if answer.0.keep_alive && conn.buf.is_empty() && conn.io.drained() {
-                pool.put(conn);
-            }
             return Ok(answer);
         }
         let now = Phase::from(reader.stage());
-        set(now);
+        phase.store(now as u8, Ordering::Relaxed);
         let n = conn.io.read(conn.buf.spare()).await.map_err(|e| failure::io_failure(&e, now))?;
         if n == 0 {
             return reader.end_of_stream().map_err(|stage| failure::closed(stage.into()));
