@@ -12,7 +12,7 @@
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -20,7 +20,8 @@ use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
 use super::failure::{self, early_answer, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
-use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
+use super::lookup;
+use super::{redirect, Request};
 use crate::error::Error;
 use crate::response::Response;
 
@@ -238,7 +239,7 @@ impl Call<'_> {
             let at = idle.iter().position(|i| i.transport == self.transport)?;
             Some(idle.swap_remove(at))
         })?;
-        let fresh = idle.since.elapsed() < POOL_IDLE_TIMEOUT && idle.generation == crate::runtime::fork_generation();
+        let fresh = idle.since.elapsed() < self.endpoint.idle_limit && idle.generation == crate::runtime::fork_generation();
         (fresh && failure::still_open(idle.conn.io.tcp())).then_some(idle.conn)
     }
 
@@ -264,24 +265,29 @@ impl Call<'_> {
         drop(stale);
     }
 
-    /// A new connection (and TLS session) to the endpoint.
+    /// A new connection (and TLS session) to the endpoint. Connecting has
+    /// one budget, `connect_limit` (and no more than the call has left):
+    /// the name lookup, every address tried and the TLS handshake share it.
     fn connect(&self) -> Result<Conn, Error> {
         let ep = self.endpoint;
+        let budget = Instant::now().checked_add(ep.connect_limit);
+        let deadline = match (self.deadline, budget) {
+            (Some(d), Some(b)) => d.min(b),
+            (d, b) => d.or(b).unwrap_or_else(|| Instant::now() + super::CONNECT_TIMEOUT),
+        };
+        let within = Call { deadline: Some(deadline), ..*self };
         let addrs: Vec<SocketAddr> = match ep.ip {
             Some(ip) => vec![SocketAddr::new(ip, ep.port)],
-            None => self.resolve()?,
+            None => ep.lookups.resolve_blocking(&ep.host, ep.port, deadline)?,
         };
         let mut last = None;
         let mut tcp = None;
-        for addr in addrs {
-            let limit = match self.deadline {
-                None => CONNECT_TIMEOUT,
-                Some(d) => CONNECT_TIMEOUT.min(d.saturating_duration_since(Instant::now())),
-            };
-            if limit < Duration::from_millis(1) {
+        for (i, addr) in addrs.iter().enumerate() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left < Duration::from_millis(1) {
                 return Err(failure::timed_out(Phase::Connect));
             }
-            match TcpStream::connect_timeout(&addr, limit) {
+            match TcpStream::connect_timeout(addr, lookup::share(left, addrs.len() - i)) {
                 Ok(s) => {
                     tcp = Some(s);
                     break;
@@ -295,33 +301,8 @@ impl Call<'_> {
             (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
         };
         tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
-        let (io, timeout) = if ep.https { self.handshake(tcp)? } else { (Io::Plain(tcp), None) };
+        let (io, timeout) = if ep.https { within.handshake(tcp)? } else { (Io::Plain(tcp), None) };
         Ok(Conn { io, buf: ReadBuf::new(), timeout })
-    }
-
-    /// The endpoint's addresses. The system resolver cannot be interrupted,
-    /// so it runs on a thread of its own and the call waits for it at most
-    /// as long as connecting may take (and the deadline allows); a lookup
-    /// still running then finishes on its own and is dropped.
-    fn resolve(&self) -> Result<Vec<SocketAddr>, Error> {
-        let ep = self.endpoint;
-        let limit = match self.deadline {
-            None => CONNECT_TIMEOUT,
-            Some(d) => CONNECT_TIMEOUT.min(d.saturating_duration_since(Instant::now())),
-        };
-        let (host, port) = (ep.host.clone(), ep.port);
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("dfx-resolve".into())
-            .spawn(move || {
-                let _ = tx.send((host.as_str(), port).to_socket_addrs().map(Iterator::collect::<Vec<_>>));
-            })
-            .map_err(|e| Error::Internal(format!("could not start a name lookup: {e}")))?;
-        match rx.recv_timeout(limit) {
-            Ok(Ok(addrs)) => Ok(addrs),
-            Ok(Err(e)) => Err(Error::Connect(format!("could not resolve {}: {e}", ep.host))),
-            Err(_) => Err(failure::timed_out(Phase::Connect)),
-        }
     }
 
     /// The TLS handshake, done now so its failures are TLS failures. Returns
@@ -332,11 +313,8 @@ impl Call<'_> {
             .map_err(|e| Error::Tls(e.to_string()))?;
         let mut io = Io::Tls(Box::new(rustls::StreamOwned::new(tls, NoSigPipe(tcp))));
         let mut timeout = None;
-        // The handshake is part of connecting: bounded by the connect
-        // timeout even when the call has no deadline.
-        let limit = Instant::now() + CONNECT_TIMEOUT;
-        let bounded = Call { deadline: Some(self.deadline.map_or(limit, |d| d.min(limit))), ..*self };
-        bounded.io_inner(&mut io, &mut timeout, Phase::Connect, |io| match io {
+        // Within the connect budget (`self.deadline`, set by `connect`).
+        self.io_inner(&mut io, &mut timeout, Phase::Connect, |io| match io {
             Io::Tls(s) => {
                 while s.conn.is_handshaking() {
                     s.conn.complete_io(&mut s.sock)?;

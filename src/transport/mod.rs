@@ -18,11 +18,14 @@ mod buffer;
 mod endpoint;
 mod failure;
 mod http1;
+mod lookup;
 mod nonblocking;
 #[cfg(feature = "proxy")]
 mod proxied;
 mod redirect;
 pub(crate) mod sigpipe;
+#[cfg(test)]
+mod connect_tests;
 #[cfg(test)]
 mod tls_tests;
 
@@ -59,7 +62,10 @@ impl Method {
 /// The `User-Agent` every request carries.
 pub(crate) const USER_AGENT_VALUE: &str = concat!("dfx/", env!("CARGO_PKG_VERSION"));
 
-/// How long establishing a TCP connection (plus TLS handshake) may take.
+/// How long connecting may take, on both direct paths: one budget for the
+/// name lookup, every address tried (each gets an equal share of what is
+/// left, so one that never answers leaves time for the next) and the TLS
+/// handshake. A call's own timeout, when shorter, bounds it too.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A pooled connection idle this long is not reused. Shorter than the

@@ -26,7 +26,8 @@ use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
 use super::failure::{self, early_answer, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
-use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
+use super::lookup;
+use super::{redirect, Request, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
 use crate::requests::MAX_CONCURRENT_REQUESTS;
 use crate::response::Response;
@@ -232,28 +233,29 @@ async fn read_answer(conn: &mut Conn, phase: &AtomicU8) -> Result<Answer, Error>
     }
 }
 
-/// A new connection (and TLS session) to the endpoint.
+/// A new connection (and TLS session) to the endpoint. Connecting has one
+/// budget, `connect_limit`: the name lookup, every address tried and the
+/// TLS handshake share it (the call's own timeout bounds it too).
 async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
-    let started = Instant::now();
+    let deadline = Instant::now() + ep.connect_limit;
     let addrs: Vec<std::net::SocketAddr> = match ep.ip {
         Some(ip) => vec![std::net::SocketAddr::new(ip, ep.port)],
-        None => match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((ep.host.as_str(), ep.port))).await {
-            Ok(Ok(addrs)) => addrs.collect(),
-            Ok(Err(e)) => return Err(Error::Connect(format!("could not resolve {}: {e}", ep.host))),
-            Err(_) => return Err(failure::timed_out(Phase::Connect)),
-        },
+        None => ep.lookups.resolve(&ep.host, ep.port, deadline).await?,
     };
     let mut last = None;
     let mut tcp = None;
-    for addr in addrs {
-        let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
-        match tokio::time::timeout(left, TcpStream::connect(addr)).await {
+    for (i, addr) in addrs.iter().enumerate() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(failure::timed_out(Phase::Connect));
+        }
+        match tokio::time::timeout(lookup::share(left, addrs.len() - i), TcpStream::connect(addr)).await {
             Ok(Ok(s)) => {
                 tcp = Some(s);
                 break;
             }
             Ok(Err(e)) => last = Some(e),
-            Err(_) => return Err(failure::timed_out(Phase::Connect)),
+            Err(_) => last = Some(std::io::ErrorKind::TimedOut.into()),
         }
     }
     let tcp = match (tcp, last) {
@@ -264,8 +266,8 @@ async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
     tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
     let io = if ep.https {
         let connector = tokio_rustls::TlsConnector::from(ep.tls.clone());
-        let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
-        match tokio::time::timeout(left, connector.connect(ep.server_name()?, NoSigPipe(tcp))).await {
+        let handshake = connector.connect(ep.server_name()?, NoSigPipe(tcp));
+        match tokio::time::timeout_at(deadline.into(), handshake).await {
             Ok(Ok(tls)) => Io::Tls(Box::new(tls)),
             Ok(Err(e)) => return Err(failure::io_failure(&e, Phase::Connect)),
             Err(_) => return Err(failure::timed_out(Phase::Connect)),

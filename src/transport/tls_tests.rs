@@ -25,7 +25,7 @@ const KEY: &[u8] = include_bytes!("../../tests/data/tls/localhost.key");
 const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
 
 /// The test server's TLS settings: the `localhost` certificate.
-fn server_config() -> Arc<rustls::ServerConfig> {
+pub(super) fn server_config() -> Arc<rustls::ServerConfig> {
     Arc::new(
         rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_safe_default_protocol_versions()
@@ -38,7 +38,7 @@ fn server_config() -> Arc<rustls::ServerConfig> {
 
 /// A TLS server answering every request on a connection with `OK_JSON`;
 /// its port and how many connections it accepted.
-fn server() -> (u16, Arc<AtomicUsize>) {
+pub(super) fn server() -> (u16, Arc<AtomicUsize>) {
     let config = server_config();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -73,7 +73,7 @@ fn server() -> (u16, Arc<AtomicUsize>) {
 
 /// An endpoint for `url` trusting the test CA (or, with `trust` false,
 /// only the built-in roots).
-fn endpoint(url: &str, trust: bool) -> Arc<Endpoint> {
+pub(super) fn endpoint(url: &str, trust: bool) -> Arc<Endpoint> {
     let tls = if trust {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(CertificateDer::from_pem_slice(CA).unwrap()).unwrap();
@@ -90,7 +90,7 @@ fn endpoint(url: &str, trust: bool) -> Arc<Endpoint> {
     Arc::new(Endpoint::new(&Url::parse(url).unwrap(), tls))
 }
 
-const STATUS: Request<'static> = Request { method: Method::Get, path: "status", bearer: Some("t0ken"), body: None };
+pub(super) const STATUS: Request<'static> = Request { method: Method::Get, path: "status", bearer: Some("t0ken"), body: None };
 
 fn blocking_status(ep: &Endpoint, alive: &Arc<()>) -> Result<crate::response::Response, Error> {
     blocking::Call { endpoint: ep, transport: Arc::as_ptr(alive) as usize, alive, deadline: None }.send(STATUS)

@@ -1,0 +1,151 @@
+//! Connecting, on both direct paths: one budget for the name lookup, every
+//! address tried and the TLS handshake; bounded lookups. Loopback stalls:
+//! a listener whose accept queue is full (its SYNs go unanswered), one that
+//! takes connections and never answers the TLS hello, a resolver that is
+//! slow. The connect limit and the resolver are the endpoint's, set here.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::endpoint::Endpoint;
+use super::lookup::Lookups;
+use super::tls_tests::{endpoint, server, STATUS};
+use super::{blocking, nonblocking};
+use crate::error::Error;
+use crate::response::Response;
+
+/// An address whose connects hang: a listener with a full accept queue.
+fn syn_sink() -> (SocketAddr, TcpListener, TcpStream) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    #[cfg(unix)]
+    // SAFETY: listen() on a socket we own; lowers its backlog.
+    unsafe {
+        libc::listen(std::os::fd::AsRawFd::as_raw_fd(&listener), 0);
+    }
+    let addr = listener.local_addr().unwrap();
+    let filler = TcpStream::connect(addr).unwrap();
+    (addr, listener, filler)
+}
+
+/// An address that takes connections and never says a word.
+fn mute() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    addr
+}
+
+/// Lookups that take `delay` and answer `addrs` (whatever the name).
+fn slow_resolver(delay: Duration, addrs: Vec<SocketAddr>) -> &'static Lookups {
+    let resolve = move |_: &str, _: u16| {
+        thread::sleep(delay);
+        Ok(addrs.clone())
+    };
+    Box::leak(Box::new(Lookups::new(4, Some(Box::new(resolve)))))
+}
+
+/// An https endpoint for a name (so it is looked up) trusting the test CA.
+fn named(lookups: &'static Lookups, connect_limit: Duration) -> Arc<Endpoint> {
+    let mut ep = Arc::into_inner(endpoint("https://localhost:1", true)).unwrap();
+    ep.lookups = lookups;
+    ep.connect_limit = connect_limit;
+    Arc::new(ep)
+}
+
+/// `GET /status` on the blocking path, and on the `_async` path, neither
+/// with a deadline of its own: only the connect limit bounds them.
+fn both_paths(ep: &Arc<Endpoint>) -> [(&'static str, Result<Response, Error>, Duration); 2] {
+    let alive = Arc::new(());
+    let started = Instant::now();
+    let blocking = blocking::Call { endpoint: ep, transport: Arc::as_ptr(&alive) as usize, alive: &alive, deadline: None }
+        .send(STATUS);
+    let blocking_took = started.elapsed();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let pool = Arc::new(nonblocking::Pool::default());
+    let started = Instant::now();
+    let nonblocking = rt.block_on(nonblocking::send(ep, &pool, STATUS, None));
+    [("blocking", blocking, blocking_took), ("async", nonblocking, started.elapsed())]
+}
+
+#[test]
+fn one_budget_covers_the_lookup_every_address_and_the_handshake() {
+    // A 300 ms lookup, an address that never accepts, one that never
+    // completes TLS: connecting ends when the 1 s budget does.
+    let (sink, _listener, _filler) = syn_sink();
+    let ep = named(slow_resolver(Duration::from_millis(300), vec![sink, mute()]), Duration::from_secs(1));
+    for (path, result, took) in both_paths(&ep) {
+        assert!(matches!(&result, Err(Error::ConnectTimeout(_))), "{path}: {result:?}");
+        assert!(took >= Duration::from_millis(950) && took < Duration::from_millis(1700), "{path}: took {took:?}");
+    }
+}
+
+#[test]
+fn an_address_that_never_answers_leaves_time_for_the_next() {
+    let (sink, _listener, _filler) = syn_sink();
+    let (port, _) = server();
+    let good = SocketAddr::from(([127, 0, 0, 1], port));
+    let ep = named(slow_resolver(Duration::ZERO, vec![sink, good]), Duration::from_secs(2));
+    for (path, result, took) in both_paths(&ep) {
+        assert!(result.as_ref().is_ok_and(|r| r.status() == 200), "{path}: {result:?}");
+        assert!(took < Duration::from_millis(1800), "{path}: took {took:?}");
+    }
+}
+
+#[test]
+fn lookups_are_shared_and_bounded() {
+    // A resolver that notes how many lookups run at once and how many ran.
+    let (now, most, calls) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (n, m, c) = (now.clone(), most.clone(), calls.clone());
+    let resolve = move |host: &str, _: u16| {
+        c.fetch_add(1, Ordering::SeqCst);
+        m.fetch_max(n.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+        thread::sleep(Duration::from_millis(if host.starts_with("stuck") { 1500 } else { 100 }));
+        n.fetch_sub(1, Ordering::SeqCst);
+        Ok(vec![SocketAddr::from(([127, 0, 0, 1], 9))])
+    };
+    let lookups: &'static Lookups = Box::leak(Box::new(Lookups::new(2, Some(Box::new(resolve)))));
+    let resolve_all = |hosts: Vec<String>| {
+        let threads: Vec<_> = hosts
+            .into_iter()
+            .map(|host| thread::spawn(move || lookups.resolve_blocking(&host, 443, Instant::now() + Duration::from_secs(5))))
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect::<Vec<_>>()
+    };
+    // Eight callers of one name: one lookup.
+    let answers = resolve_all(vec!["same".to_owned(); 8]);
+    assert!(answers.iter().all(|a| a.as_ref().is_ok_and(|a| a.len() == 1)), "{answers:?}");
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "shared");
+    // Eight names: each looked up, never more than two at once.
+    let answers = resolve_all((0..8).map(|i| format!("h{i}")).collect());
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    assert_eq!((calls.load(Ordering::SeqCst), most.load(Ordering::SeqCst)), (9, 2), "bounded");
+    assert_eq!(lookups.running(), 0, "all ended");
+    // Both places taken by lookups that hang: a caller waits for a place
+    // only as long as its budget, on both paths.
+    let stuck: Vec<_> = ["stuck1", "stuck2"]
+        .into_iter()
+        .map(|host| thread::spawn(move || lookups.resolve_blocking(host, 1, Instant::now() + Duration::from_secs(5))))
+        .collect();
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(lookups.running(), 2);
+    let started = Instant::now();
+    let e = lookups.resolve_blocking("late", 1, Instant::now() + Duration::from_millis(200)).unwrap_err();
+    assert!(matches!(e, Error::ConnectTimeout(_)) && started.elapsed() < Duration::from_millis(700), "{e:?}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let e = rt.block_on(lookups.resolve("late", 1, Instant::now() + Duration::from_millis(200))).unwrap_err();
+    assert!(matches!(e, Error::ConnectTimeout(_)), "{e:?}");
+    // Once they end, waiting callers get their turn.
+    let answer = rt.block_on(lookups.resolve("late", 1, Instant::now() + Duration::from_secs(5)));
+    assert!(answer.is_ok(), "{answer:?}");
+    for t in stuck {
+        assert!(t.join().unwrap().is_ok());
+    }
+}
