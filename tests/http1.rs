@@ -31,6 +31,8 @@ struct Server {
     script: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<String>>>,
     connections: Arc<AtomicUsize>,
+    /// Connections the client ended (the server saw the end of the stream).
+    ended: Arc<AtomicUsize>,
 }
 
 const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
@@ -43,15 +45,20 @@ impl Server {
             script: Arc::default(),
             requests: Arc::default(),
             connections: Arc::default(),
+            ended: Arc::default(),
         };
-        let (script, requests, connections) =
-            (server.script.clone(), server.requests.clone(), server.connections.clone());
+        let (script, requests, connections, ended) =
+            (server.script.clone(), server.requests.clone(), server.connections.clone(), server.ended.clone());
         thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { return };
                 connections.fetch_add(1, Ordering::SeqCst);
-                let (script, requests) = (script.clone(), requests.clone());
-                thread::spawn(move || serve(conn, &script, &requests));
+                let (script, requests, ended) = (script.clone(), requests.clone(), ended.clone());
+                thread::spawn(move || {
+                    if serve(conn, &script, &requests) {
+                        ended.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
             }
         });
         server
@@ -94,7 +101,8 @@ fn read_request(conn: &mut TcpStream) -> Option<String> {
     Some(head + &String::from_utf8_lossy(&body))
 }
 
-fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<Vec<String>>) {
+/// Serve `conn` by the script; whether the client ended it.
+fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<Vec<String>>) -> bool {
     while let Some(request) = read_request(&mut conn) {
         requests.lock().unwrap().push(request);
         let reply = script.lock().unwrap().pop_front().unwrap_or(Reply::Pieces(vec![OK_JSON], 0));
@@ -107,12 +115,12 @@ fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<
             }
             Reply::ThenClose(bytes) => {
                 let _ = conn.write_all(bytes);
-                return;
+                return false;
             }
             Reply::ThenCloseAfter(bytes, ms) => {
                 let _ = conn.write_all(bytes);
                 thread::sleep(Duration::from_millis(ms));
-                return;
+                return false;
             }
             Reply::Late(ms, bytes) => {
                 thread::sleep(Duration::from_millis(ms));
@@ -120,6 +128,7 @@ fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<
             }
         }
     }
+    true
 }
 
 /// The two ways to run a call.
@@ -492,5 +501,41 @@ fn an_answer_sent_before_the_body_was_read_is_the_calls_answer() {
         let status = e.response().map(Response::status);
         assert_eq!(status, Some(413), "{path:?}: {e:?}");
         assert_eq!(e.response().and_then(|r| r.get_str("Code")), Some("TOO_LARGE"), "{path:?}");
+    }
+}
+
+#[test]
+fn a_freed_clients_connections_close_at_once() {
+    // The blocking call's thread stays alive and idle: the connection it
+    // keeps must close when the client goes, not at its next call.
+    for path in PATHS {
+        let server = Server::start();
+        let c = Caller::new(&server);
+        let (called, idle) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let client = c.client.clone();
+        let caller = thread::spawn(move || {
+            let r = match path {
+                Path::Blocking => dfx::blocking(client.general().status()),
+                Path::Async => tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+                    .block_on(client.general().status()),
+            };
+            drop(client);
+            called.0.send(r.map(|r| r.status())).unwrap();
+            let _ = idle.1.recv();
+        });
+        assert_eq!(called.1.recv().unwrap().unwrap(), 200, "{path:?}");
+        assert_eq!((server.connections(), server.ended.load(Ordering::SeqCst)), (1, 0), "{path:?}: kept");
+        drop(c);
+        let freed = Instant::now();
+        while server.ended.load(Ordering::SeqCst) == 0 && freed.elapsed() < Duration::from_secs(3) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let took = freed.elapsed();
+        assert!(took < Duration::from_secs(1), "{path:?}: the freed client's connection was still open after {took:?}");
+        idle.0.send(()).unwrap();
+        caller.join().unwrap();
     }
 }

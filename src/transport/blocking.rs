@@ -13,7 +13,8 @@
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::buffer::ReadBuf;
@@ -31,6 +32,87 @@ struct Conn {
     buf: ReadBuf,
     /// The socket timeout currently set (`None`: none).
     timeout: Option<Duration>,
+    /// Its place in its transport's [`Registry`].
+    registered: Registered,
+}
+
+/// The blocking connections of one transport, whichever threads keep
+/// them: a copy of each one's socket, so that dropping the transport (the
+/// client is freed) shuts them all down at once — the server sees them
+/// close — even those kept idle by threads that make no more calls. Such
+/// a thread drops what is left of the connection (its file descriptor) at
+/// its next call or when it exits.
+#[derive(Default)]
+pub(crate) struct Registry {
+    /// Set when the transport is dropped.
+    closed: AtomicBool,
+    sockets: Mutex<Sockets>,
+}
+
+#[derive(Default)]
+struct Sockets {
+    next: u64,
+    /// (id, fork generation, a copy of the socket).
+    open: Vec<(u64, u64, TcpStream)>,
+}
+
+impl Registry {
+    fn sockets(&self) -> std::sync::MutexGuard<'_, Sockets> {
+        self.sockets.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Note a new connection. Without a copy of its socket (out of file
+    /// descriptors) it still works; it closes when its thread drops it.
+    fn register(self: &Arc<Self>, tcp: &TcpStream) -> Registered {
+        let id = tcp.try_clone().ok().map(|copy| {
+            let mut sockets = self.sockets();
+            sockets.next += 1;
+            let id = sockets.next;
+            sockets.open.push((id, crate::runtime::fork_generation(), copy));
+            id
+        });
+        Registered { registry: self.clone(), id }
+    }
+
+    /// Shut down every connection of the transport (it is being dropped,
+    /// so none is in use by a call). Those inherited through fork() belong
+    /// to the parent: untouched.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        let generation = crate::runtime::fork_generation();
+        let open = std::mem::take(&mut self.sockets().open);
+        for (_, born, copy) in open {
+            if born == generation {
+                let _ = copy.shutdown(std::net::Shutdown::Both);
+            } else {
+                std::mem::forget(copy);
+            }
+        }
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Relaxed)
+    }
+}
+
+/// A connection's entry in its [`Registry`]: removed (the copy of its
+/// socket closed) when the connection is dropped.
+struct Registered {
+    registry: Arc<Registry>,
+    id: Option<u64>,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let Some(id) = self.id else { return };
+        let mut sockets = self.registry.sockets();
+        if let Some(at) = sockets.open.iter().position(|(i, _, _)| *i == id) {
+            let (_, born, copy) = sockets.open.swap_remove(at);
+            if born != crate::runtime::fork_generation() {
+                std::mem::forget(copy);
+            }
+        }
+    }
 }
 
 enum Io {
@@ -84,7 +166,6 @@ impl Write for Io {
 /// An idle connection this thread keeps for one transport.
 struct Idle {
     transport: usize,
-    alive: Weak<()>,
     /// `runtime::fork_generation()` when it was opened: a forked child must
     /// not talk on its parent's sockets.
     generation: u64,
@@ -102,9 +183,9 @@ thread_local! {
 #[derive(Clone, Copy)]
 pub(crate) struct Call<'a> {
     pub(crate) endpoint: &'a Endpoint,
-    /// The transport's id and liveness, for this thread's idle list.
+    /// The transport's id, for this thread's idle list, and its connections.
     pub(crate) transport: usize,
-    pub(crate) alive: &'a Arc<()>,
+    pub(crate) registry: &'a Arc<Registry>,
     pub(crate) deadline: Option<Instant>,
 }
 
@@ -166,7 +247,7 @@ impl Call<'_> {
                 return Ok(answer);
             }
             let phase = Phase::from(reader.stage());
-            let Conn { io, buf, timeout } = conn;
+            let Conn { io, buf, timeout, .. } = conn;
             let spare = buf.spare();
             let n = self.io_inner(io, timeout, phase, |io| io.read(spare))?;
             if n == 0 {
@@ -246,7 +327,6 @@ impl Call<'_> {
     fn put_idle(&self, conn: Conn) {
         let entry = Idle {
             transport: self.transport,
-            alive: Arc::downgrade(self.alive),
             generation: crate::runtime::fork_generation(),
             since: Instant::now(),
             conn,
@@ -257,7 +337,7 @@ impl Call<'_> {
             let mut idle = idle.borrow_mut();
             let (keep, stale) = std::mem::take(&mut *idle)
                 .into_iter()
-                .partition(|i| i.transport != self.transport && i.alive.strong_count() > 0);
+                .partition(|i| i.transport != self.transport && !i.conn.registered.registry.is_closed());
             *idle = keep;
             idle.push(entry);
             stale
@@ -301,8 +381,9 @@ impl Call<'_> {
             (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
         };
         tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
+        let registered = self.registry.register(&tcp);
         let (io, timeout) = if ep.https { within.handshake(tcp)? } else { (Io::Plain(tcp), None) };
-        Ok(Conn { io, buf: ReadBuf::new(), timeout })
+        Ok(Conn { io, buf: ReadBuf::new(), timeout, registered })
     }
 
     /// The TLS handshake, done now so its failures are TLS failures. Returns

@@ -63,9 +63,9 @@ fn named(lookups: &'static Lookups, connect_limit: Duration) -> Arc<Endpoint> {
 /// `GET /status` on the blocking path, and on the `_async` path, neither
 /// with a deadline of its own: only the connect limit bounds them.
 fn both_paths(ep: &Arc<Endpoint>) -> [(&'static str, Result<Response, Error>, Duration); 2] {
-    let alive = Arc::new(());
+    let alive = Arc::<blocking::Registry>::default();
     let started = Instant::now();
-    let blocking = blocking::Call { endpoint: ep, transport: Arc::as_ptr(&alive) as usize, alive: &alive, deadline: None }
+    let blocking = blocking::Call { endpoint: ep, transport: Arc::as_ptr(&alive) as usize, registry: &alive, deadline: None }
         .send(STATUS);
     let blocking_took = started.elapsed();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -148,4 +148,56 @@ fn lookups_are_shared_and_bounded() {
     for t in stuck {
         assert!(t.join().unwrap().is_ok());
     }
+}
+
+/// A plain HTTP server answering every request `OK`, keep-alive; when each
+/// connection ended (the client closed it).
+fn keep_alive_server() -> (u16, Arc<std::sync::Mutex<Vec<Instant>>>) {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let ended = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let noted = ended.clone();
+    thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let noted = noted.clone();
+            thread::spawn(move || {
+                let (mut data, mut byte) = (Vec::new(), [0u8; 1]);
+                while conn.read(&mut byte).unwrap_or(0) == 1 {
+                    data.push(byte[0]);
+                    if data.ends_with(b"\r\n\r\n") {
+                        data.clear();
+                        let ok = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+                        let _ = conn.write_all(ok);
+                    }
+                }
+                noted.lock().unwrap().push(Instant::now());
+            });
+        }
+    });
+    (port, ended)
+}
+
+#[test]
+fn idle_pooled_connections_close_after_the_idle_limit() {
+    let (port, ended) = keep_alive_server();
+    let mut ep = Arc::into_inner(endpoint(&format!("http://127.0.0.1:{port}"), false)).unwrap();
+    ep.idle_limit = Duration::from_millis(300);
+    let ep = Arc::new(ep);
+    let pool = Arc::new(nonblocking::Pool::default());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    // Two calls one after the other: one connection, reused.
+    for _ in 0..2 {
+        let r = rt.block_on(nonblocking::send(&ep, &pool, STATUS, None));
+        assert!(r.is_ok_and(|r| r.status() == 200));
+    }
+    let idle_from = Instant::now();
+    while ended.lock().unwrap().is_empty() && idle_from.elapsed() < Duration::from_secs(3) {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let ended = ended.lock().unwrap().clone();
+    assert_eq!(ended.len(), 1, "the idle connection was still open after 3 s");
+    let after = ended[0] - idle_from;
+    assert!(after >= Duration::from_millis(250) && after < Duration::from_millis(1500), "closed after {after:?}");
 }

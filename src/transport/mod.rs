@@ -68,10 +68,19 @@ pub(crate) const USER_AGENT_VALUE: &str = concat!("dfx/", env!("CARGO_PKG_VERSIO
 /// handshake. A call's own timeout, when shorter, bounds it too.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A pooled connection idle this long is not reused. Shorter than the
-/// keep-alive timeouts servers and load balancers commonly use (60-75 s),
-/// so a request is not written into a connection the server is closing —
-/// for a renew, that would turn into an outcome-unknown failure.
+/// A connection idle this long is not reused. Shorter than the keep-alive
+/// timeouts servers and load balancers commonly use (60-75 s), so a request
+/// is not written into a connection the server is closing — for a renew,
+/// that would turn into an outcome-unknown failure.
+///
+/// When connections close: the `_async` pool's idle ones once this time is
+/// up (`nonblocking::Pool`'s sweeper); all of a client's, blocking and
+/// pooled, when the client is freed (`Drop for Transport`). A thread's kept
+/// blocking connection idle past this time closes at that thread's next
+/// call, or when it exits, or when its client is freed — whichever comes
+/// first. (Through a proxy, reqwest's pools: their own idle timeout, this
+/// one, and a thread's pool is dropped at its next call after its client
+/// is freed.)
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One request of the direct paths, as dfx built it.
@@ -102,8 +111,8 @@ pub(crate) enum Auth<'a> {
 pub(crate) struct Transport {
     /// Identifies this transport in the threads' connection lists.
     id: usize,
-    /// Dropped with the transport: threads then drop its connections.
-    alive: Arc<()>,
+    /// The blocking calls' connections, which threads keep.
+    registry: Arc<blocking::Registry>,
     /// The base URL, worked out for the direct paths.
     endpoint: Arc<endpoint::Endpoint>,
     /// Idle connections of the `_async` calls.
@@ -135,7 +144,7 @@ impl Transport {
         let tls = tls_config()?;
         Ok(Transport {
             id: NEXT_TRANSPORT_ID.fetch_add(1, Ordering::Relaxed),
-            alive: Arc::new(()),
+            registry: Arc::default(),
             #[cfg(feature = "proxy")]
             proxied: match proxied::configured(&base) {
                 Some(proxy) => Some(proxied::Proxied::new(&base, &tls, proxy)?),
@@ -194,11 +203,20 @@ impl Transport {
         let call = blocking::Call {
             endpoint: &self.endpoint,
             transport: self.id,
-            alive: &self.alive,
+            registry: &self.registry,
             // A timeout too long to be a point in time is no deadline.
             deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
         };
         call.send(request)
+    }
+}
+
+impl Drop for Transport {
+    /// The client is freed: its connections close now, not when the
+    /// threads that keep them next make a call (or exit).
+    fn drop(&mut self) {
+        self.registry.close();
+        self.pool.close();
     }
 }
 
