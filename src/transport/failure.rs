@@ -76,11 +76,13 @@ pub(crate) fn io_failure(e: &io::Error, phase: Phase) -> Error {
     }
 }
 
-/// Whether a TLS session holds nothing more to read: no decrypted bytes
+/// Whether a TLS session can carry another request: no decrypted bytes
 /// waiting (a stray answer after the one read would be handed to the
-/// next request). A session that cannot tell is not clean.
+/// next request) and no close_notify from the server (it will send no
+/// more, `Connection: close` or not: the next request would find the
+/// connection ended). A session that cannot tell is not clean.
 pub(crate) fn tls_drained(conn: &mut rustls::ClientConnection) -> bool {
-    conn.process_new_packets().is_ok_and(|state| state.plaintext_bytes_to_read() == 0)
+    conn.process_new_packets().is_ok_and(|state| state.plaintext_bytes_to_read() == 0 && !state.peer_has_closed())
 }
 
 /// Writing the request failed with `failed`; `read` is what reading the

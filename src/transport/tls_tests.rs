@@ -218,3 +218,56 @@ fn a_tls_failure_after_the_request_went_out_may_have_been_sent() {
     let e = async_status(&ep, &pool).unwrap_err();
     assert!(e.may_have_been_sent(), "async: {e:?}");
 }
+
+#[test]
+fn a_connection_the_server_closed_with_close_notify_is_not_reused() {
+    // The answer and a TLS close_notify in one TCP write, without
+    // `Connection: close`, and the TCP connection left open: the client
+    // reads both at once. The next call must take a new connection, not
+    // fail as a lost connection on this one.
+    let config = server_config();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { return };
+            count.fetch_add(1, Ordering::SeqCst);
+            let config = config.clone();
+            thread::spawn(move || {
+                let mut tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config).unwrap(), tcp);
+                let (mut head, mut byte) = (Vec::new(), [0u8; 1]);
+                while !head.ends_with(b"\r\n\r\n") {
+                    match tls.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                tls.conn.writer().write_all(OK_JSON).unwrap();
+                tls.conn.send_close_notify();
+                let mut records = Vec::new();
+                while tls.conn.wants_write() {
+                    tls.conn.write_tls(&mut records).unwrap();
+                }
+                tls.sock.write_all(&records).unwrap();
+                // Keep the TCP connection open and swallow what comes.
+                let mut sink = [0u8; 4096];
+                while tls.sock.read(&mut sink).unwrap_or(0) > 0 {}
+            });
+        }
+    });
+    let ep = endpoint(&format!("https://localhost:{port}"), true);
+    let alive = Arc::<blocking::Registry>::default();
+    for i in 0..2 {
+        let r = blocking_status(&ep, &alive);
+        assert!(r.as_ref().is_ok_and(|r| r.status() == 200), "blocking, call {i}: {r:?}");
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 2, "blocking: a new connection for the second call");
+    let pool = Arc::new(nonblocking::Pool::default());
+    for i in 0..2 {
+        let r = async_status(&ep, &pool);
+        assert!(r.as_ref().is_ok_and(|r| r.status() == 200), "async, call {i}: {r:?}");
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 4, "async: a new connection for the second call");
+}
