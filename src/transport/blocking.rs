@@ -57,8 +57,8 @@ struct Sockets {
 }
 
 impl Registry {
-    fn sockets(&self) -> std::sync::MutexGuard<'_, Sockets> {
-        self.sockets.lock().unwrap_or_else(|p| p.into_inner())
+    fn sockets(&self) -> crate::runtime::ForkSafeGuard<'_, Sockets> {
+        crate::runtime::lock(&self.sockets)
     }
 
     /// Note a new connection. Without a copy of its socket (out of file

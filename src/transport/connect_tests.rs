@@ -201,3 +201,48 @@ fn idle_pooled_connections_close_after_the_idle_limit() {
     let after = ended[0] - idle_from;
     assert!(after >= Duration::from_millis(250) && after < Duration::from_millis(1500), "closed after {after:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fork_never_leaves_the_child_a_lock_another_thread_held() {
+    // Another thread holds a pool's lock when this one forks: the fork
+    // waits for it, so the child can take the lock (it would wait for
+    // ever on a lock whose holder does not exist in it).
+    let pool = Arc::new(nonblocking::Pool::default());
+    let (held, holding) = std::sync::mpsc::channel();
+    let theirs = pool.clone();
+    let holder = thread::spawn(move || {
+        let _locked = theirs.lock();
+        held.send(()).unwrap();
+        thread::sleep(Duration::from_millis(300));
+    });
+    holding.recv().unwrap();
+    let started = Instant::now();
+    // SAFETY: the child only takes a lock and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        drop(pool.lock());
+        // SAFETY: ends the child without running the parent's destructors.
+        unsafe { libc::_exit(0) };
+    }
+    assert!(pid > 0, "fork failed");
+    let mut status = 0;
+    let ended = loop {
+        // SAFETY: waits for our own child without blocking.
+        if unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) } == pid {
+            break true;
+        }
+        if started.elapsed() > Duration::from_secs(3) {
+            // SAFETY: ends and reaps the child we made.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut status, 0);
+            }
+            break false;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    holder.join().unwrap();
+    assert!(ended, "the child hung on a lock held at the fork");
+    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "child status {status}");
+}

@@ -8,16 +8,21 @@
 //! caller beyond that waits for one to end, within its budget. A lookup
 //! that outlives its callers ends on its own (the resolver's own timeouts
 //! end it) and its answer is dropped.
+//!
+//! The lock is held only briefly and in fork-safe sections; waiting callers
+//! park (blocking) or sleep as tasks, and each ending lookup wakes them all.
 
+use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Poll, Waker};
+use std::thread::Thread;
 use std::time::{Duration, Instant};
-
-use tokio::sync::Notify;
 
 use super::failure::{self, Phase};
 use crate::error::Error;
+use crate::runtime::{fork_generation, ForkSafeGuard};
 
 /// Most lookups running at once in the process (each on its own thread).
 pub(crate) const MAX_LOOKUPS: usize = 4;
@@ -30,13 +35,21 @@ pub(crate) static SYSTEM: Lookups = Lookups::new(MAX_LOOKUPS, None);
 
 /// A set of bounded lookups.
 pub(crate) struct Lookups {
-    running: Mutex<Vec<Arc<Running>>>,
-    /// Told whenever a lookup ends (its answer is in, its place is free).
-    ended: Condvar,
-    ended_async: Notify,
+    state: Mutex<State>,
     max: usize,
     /// `None`: the system resolver.
     resolve: Option<Box<Resolve>>,
+}
+
+struct State {
+    running: Vec<Arc<Running>>,
+    /// Callers to wake when a lookup ends (its answer is in, its place free).
+    waiting: Vec<Waiter>,
+}
+
+enum Waiter {
+    Thread(Thread),
+    Task(Waker),
 }
 
 /// One lookup under way.
@@ -49,65 +62,71 @@ struct Running {
     answer: OnceLock<Result<Vec<SocketAddr>, String>>,
 }
 
+type Answer = Result<Vec<SocketAddr>, Error>;
+
 impl Lookups {
     pub(crate) const fn new(max: usize, resolve: Option<Box<Resolve>>) -> Lookups {
-        Lookups { running: Mutex::new(Vec::new()), ended: Condvar::new(), ended_async: Notify::const_new(), max, resolve }
+        Lookups { state: Mutex::new(State { running: Vec::new(), waiting: Vec::new() }), max, resolve }
+    }
+
+    fn lock(&self) -> ForkSafeGuard<'_, State> {
+        crate::runtime::lock(&self.state)
     }
 
     /// The addresses of `host:port`, waiting until `deadline` at most.
-    pub(crate) fn resolve_blocking(&'static self, host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, Error> {
-        let mut running = self.lock();
+    pub(crate) fn resolve_blocking(&'static self, host: &str, port: u16, deadline: Instant) -> Answer {
         let mut mine = None;
         loop {
-            if let Some(answer) = self.poll(&mut running, &mut mine, host, port)? {
-                return answer;
+            {
+                let mut state = self.lock();
+                if let Some(answer) = self.poll(&mut state, &mut mine, host, port)? {
+                    return answer;
+                }
+                let me = std::thread::current();
+                if !state.waiting.iter().any(|w| matches!(w, Waiter::Thread(t) if t.id() == me.id())) {
+                    state.waiting.push(Waiter::Thread(me));
+                }
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
+                let me = std::thread::current().id();
+                self.lock().waiting.retain(|w| !matches!(w, Waiter::Thread(t) if t.id() == me));
                 return Err(failure::timed_out(Phase::Connect));
             }
-            running = self.ended.wait_timeout(running, left).unwrap_or_else(|p| p.into_inner()).0;
+            // An end between the unlock and here leaves the token: no wait.
+            std::thread::park_timeout(left);
         }
     }
 
     /// [`Lookups::resolve_blocking`] for the `_async` path.
-    pub(crate) async fn resolve(&'static self, host: &str, port: u16, deadline: Instant) -> Result<Vec<SocketAddr>, Error> {
+    pub(crate) async fn resolve(&'static self, host: &str, port: u16, deadline: Instant) -> Answer {
         let mut mine = None;
-        loop {
-            // Registered before looking, so an end between the two is not missed.
-            let ended = self.ended_async.notified();
-            tokio::pin!(ended);
-            ended.as_mut().enable();
-            let answer = self.poll(&mut self.lock(), &mut mine, host, port)?;
-            if let Some(answer) = answer {
-                return answer;
+        let answer = poll_fn(|cx| {
+            let mut state = self.lock();
+            match self.poll(&mut state, &mut mine, host, port) {
+                Err(e) => Poll::Ready(Err(e)),
+                Ok(Some(answer)) => Poll::Ready(answer),
+                Ok(None) => {
+                    if !state.waiting.iter().any(|w| matches!(w, Waiter::Task(t) if t.will_wake(cx.waker()))) {
+                        state.waiting.push(Waiter::Task(cx.waker().clone()));
+                    }
+                    Poll::Pending
+                }
             }
-            if tokio::time::timeout_at(deadline.into(), ended).await.is_err() {
-                return Err(failure::timed_out(Phase::Connect));
-            }
-        }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, Vec<Arc<Running>>> {
-        self.running.lock().unwrap_or_else(|p| p.into_inner())
+        });
+        tokio::time::timeout_at(deadline.into(), answer).await.unwrap_or_else(|_| Err(failure::timed_out(Phase::Connect)))
     }
 
     /// The answer of the caller's lookup (`mine`) if it is in; else join
     /// a running lookup of the same name or start one, if there is room.
-    fn poll(
-        &'static self,
-        running: &mut Vec<Arc<Running>>,
-        mine: &mut Option<Arc<Running>>,
-        host: &str,
-        port: u16,
-    ) -> Result<Option<Result<Vec<SocketAddr>, Error>>, Error> {
+    fn poll(&'static self, state: &mut State, mine: &mut Option<Arc<Running>>, host: &str, port: u16) -> Result<Option<Answer>, Error> {
         if mine.is_none() {
-            let generation = crate::runtime::fork_generation();
+            let generation = fork_generation();
             // Inherited through fork(): no thread will answer them.
-            running.retain(|r| r.generation == generation);
-            *mine = match running.iter().find(|r| r.host == host && r.port == port) {
+            state.running.retain(|r| r.generation == generation);
+            *mine = match state.running.iter().find(|r| r.host == host && r.port == port) {
                 Some(r) => Some(r.clone()),
-                None if running.len() < self.max => Some(self.start(running, host, port, generation)?),
+                None if state.running.len() < self.max => Some(self.start(state, host, port, generation)?),
                 None => None,
             };
         }
@@ -117,14 +136,14 @@ impl Lookups {
         }))
     }
 
-    fn start(&'static self, running: &mut Vec<Arc<Running>>, host: &str, port: u16, generation: u64) -> Result<Arc<Running>, Error> {
+    fn start(&'static self, state: &mut State, host: &str, port: u16, generation: u64) -> Result<Arc<Running>, Error> {
         let lookup = Arc::new(Running { host: host.to_owned(), port, generation, answer: OnceLock::new() });
         let theirs = lookup.clone();
         std::thread::Builder::new()
             .name("dfx-resolve".into())
             .spawn(move || self.run(&theirs))
             .map_err(|e| Error::Internal(format!("could not start a name lookup: {e}")))?;
-        running.push(lookup.clone());
+        state.running.push(lookup.clone());
         Ok(lookup)
     }
 
@@ -135,15 +154,23 @@ impl Lookups {
             None => (lookup.host.as_str(), lookup.port).to_socket_addrs().map(Iterator::collect),
         };
         let _ = lookup.answer.set(answer.map_err(|e| e.to_string()));
-        self.lock().retain(|r| !Arc::ptr_eq(r, lookup));
-        self.ended.notify_all();
-        self.ended_async.notify_waiters();
+        let waiting = {
+            let mut state = self.lock();
+            state.running.retain(|r| !Arc::ptr_eq(r, lookup));
+            std::mem::take(&mut state.waiting)
+        };
+        for waiter in waiting {
+            match waiter {
+                Waiter::Thread(t) => t.unpark(),
+                Waiter::Task(w) => w.wake(),
+            }
+        }
     }
 
     /// How many lookups are running (for tests).
     #[cfg(test)]
     pub(crate) fn running(&self) -> usize {
-        self.lock().len()
+        self.lock().running.len()
     }
 }
 

@@ -109,7 +109,7 @@ pub(crate) struct Pool {
 }
 
 #[derive(Default)]
-struct PoolState {
+pub(super) struct PoolState {
     idle: Vec<Idle>,
     /// The fork generation whose sweeper task is running, if any.
     sweeper: Option<u64>,
@@ -118,8 +118,8 @@ struct PoolState {
 }
 
 impl Pool {
-    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    pub(super) fn lock(&self) -> crate::runtime::ForkSafeGuard<'_, PoolState> {
+        crate::runtime::lock(&self.state)
     }
 
     /// The most recently used idle connection that is still good.
