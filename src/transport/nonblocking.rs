@@ -172,7 +172,7 @@ impl Pool {
             state.sweeper = None;
         }
         drop(state);
-        drop(expired);
+        forget_inherited(expired);
         next
     }
 
