@@ -135,6 +135,26 @@ impl Io {
             Io::Tls(s) => failure::tls_drained(&mut s.conn),
         }
     }
+
+    /// Read, and never write: after a failed write. (A TLS stream's own
+    /// `read` first writes what it still holds to send — failing again —
+    /// before it reads what the server sent.)
+    fn read_only(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let s = match self {
+            Io::Plain(s) => return s.read(buf),
+            Io::Tls(s) => s,
+        };
+        let mut ended = false;
+        loop {
+            match s.conn.reader().read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && ended => return Ok(0),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                done => return done,
+            }
+            ended = s.conn.read_tls(&mut s.sock)? == 0;
+            s.conn.process_new_packets().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        }
+    }
 }
 
 impl Read for Io {
@@ -220,9 +240,9 @@ impl Call<'_> {
 
     fn exchange_on(&self, conn: &mut Conn, request: &[u8]) -> Result<Answer, Error> {
         if let Err(e) = self.write_request(conn, request) {
-            return early_answer(e, self.read_answer(conn));
+            return early_answer(e, self.read_answer(conn, Io::read_only));
         }
-        self.read_answer(conn)
+        self.read_answer(conn, Io::read)
     }
 
     fn write_request(&self, conn: &mut Conn, request: &[u8]) -> Result<(), Error> {
@@ -238,7 +258,8 @@ impl Call<'_> {
         self.io(conn, Phase::Send, |io| io.flush())
     }
 
-    fn read_answer(&self, conn: &mut Conn) -> Result<Answer, Error> {
+    /// Read one answer, each read done by `read`.
+    fn read_answer(&self, conn: &mut Conn, mut read: impl FnMut(&mut Io, &mut [u8]) -> io::Result<usize>) -> Result<Answer, Error> {
         let mut reader = Reader::new();
         loop {
             let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;
@@ -249,7 +270,7 @@ impl Call<'_> {
             let phase = Phase::from(reader.stage());
             let Conn { io, buf, timeout, .. } = conn;
             let spare = buf.spare();
-            let n = self.io_inner(io, timeout, phase, |io| io.read(spare))?;
+            let n = self.io_inner(io, timeout, phase, |io| read(io, spare))?;
             if n == 0 {
                 return reader.end_of_stream().map_err(|stage| failure::closed(stage.into()));
             }

@@ -271,3 +271,22 @@ fn a_connection_the_server_closed_with_close_notify_is_not_reused() {
     }
     assert_eq!(accepted.load(Ordering::SeqCst), 4, "async: a new connection for the second call");
 }
+
+#[test]
+fn an_answer_sent_before_the_body_was_read_is_the_calls_answer_over_tls() {
+    // The server reads the head, answers 413, and closes 500 ms later
+    // without reading the 8 MiB body: the write fails, the 413 stands.
+    let reply = b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"Code\":\"TOO_LARGE\"}";
+    let ep = endpoint(&format!("https://localhost:{}", scripted(vec![reply.to_vec()], false)), true);
+    let body = vec![b'x'; 8 << 20];
+    let big = Request { method: Method::Post, path: "auths/renew", bearer: None, body: Some(&body) };
+    let alive = Arc::<blocking::Registry>::default();
+    let call = blocking::Call { endpoint: &ep, transport: Arc::as_ptr(&alive) as usize, registry: &alive, deadline: None };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let pool = Arc::new(nonblocking::Pool::default());
+    let timeout = Some(Duration::from_secs(10));
+    for (path, result) in [("blocking", call.send(big)), ("async", rt.block_on(nonblocking::send(&ep, &pool, big, timeout)))] {
+        let status = result.as_ref().err().and_then(Error::response).map(crate::response::Response::status);
+        assert_eq!(status, Some(413), "{path}: {result:?}");
+    }
+}
