@@ -83,7 +83,8 @@ fn one_budget_covers_the_lookup_every_address_and_the_handshake() {
     let ep = named(slow_resolver(Duration::from_millis(300), vec![sink, mute()]), Duration::from_secs(1));
     for (path, result, took) in both_paths(&ep) {
         assert!(matches!(&result, Err(Error::ConnectTimeout(_))), "{path}: {result:?}");
-        assert!(took >= Duration::from_millis(950) && took < Duration::from_millis(1700), "{path}: took {took:?}");
+        // (Each stall on its own budget, as before, would take 2.3 s.)
+        assert!(took >= Duration::from_millis(950) && took < Duration::from_millis(1900), "{path}: took {took:?}");
     }
 }
 
@@ -92,10 +93,11 @@ fn an_address_that_never_answers_leaves_time_for_the_next() {
     let (sink, _listener, _filler) = syn_sink();
     let (port, _) = server();
     let good = SocketAddr::from(([127, 0, 0, 1], port));
-    let ep = named(slow_resolver(Duration::ZERO, vec![sink, good]), Duration::from_secs(2));
+    // The dead address gets half the 3 s budget, the good one the rest.
+    let ep = named(slow_resolver(Duration::ZERO, vec![sink, good]), Duration::from_secs(3));
     for (path, result, took) in both_paths(&ep) {
         assert!(result.as_ref().is_ok_and(|r| r.status() == 200), "{path}: {result:?}");
-        assert!(took < Duration::from_millis(1800), "{path}: took {took:?}");
+        assert!(took >= Duration::from_millis(1400) && took < Duration::from_millis(2700), "{path}: took {took:?}");
     }
 }
 
