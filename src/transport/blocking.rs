@@ -13,8 +13,7 @@
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::buffer::ReadBuf;
@@ -22,6 +21,7 @@ use super::endpoint::Endpoint;
 use super::failure::{self, early_answer, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
 use super::lookup;
+use super::registry::{Registered, Registry};
 use super::{redirect, Request};
 use crate::error::Error;
 use crate::response::Response;
@@ -34,85 +34,6 @@ struct Conn {
     timeout: Option<Duration>,
     /// Its place in its transport's [`Registry`].
     registered: Registered,
-}
-
-/// The blocking connections of one transport, whichever threads keep
-/// them: a copy of each one's socket, so that dropping the transport (the
-/// client is freed) shuts them all down at once — the server sees them
-/// close — even those kept idle by threads that make no more calls. Such
-/// a thread drops what is left of the connection (its file descriptor) at
-/// its next call or when it exits.
-#[derive(Default)]
-pub(crate) struct Registry {
-    /// Set when the transport is dropped.
-    closed: AtomicBool,
-    sockets: Mutex<Sockets>,
-}
-
-#[derive(Default)]
-struct Sockets {
-    next: u64,
-    /// (id, fork generation, a copy of the socket).
-    open: Vec<(u64, u64, TcpStream)>,
-}
-
-impl Registry {
-    fn sockets(&self) -> crate::runtime::ForkSafeGuard<'_, Sockets> {
-        crate::runtime::lock(&self.sockets)
-    }
-
-    /// Note a new connection. Without a copy of its socket (out of file
-    /// descriptors) it still works; it closes when its thread drops it.
-    fn register(self: &Arc<Self>, tcp: &TcpStream) -> Registered {
-        let id = tcp.try_clone().ok().map(|copy| {
-            let mut sockets = self.sockets();
-            sockets.next += 1;
-            let id = sockets.next;
-            sockets.open.push((id, crate::runtime::fork_generation(), copy));
-            id
-        });
-        Registered { registry: self.clone(), id }
-    }
-
-    /// Shut down every connection of the transport (it is being dropped,
-    /// so none is in use by a call). Those inherited through fork() belong
-    /// to the parent: untouched.
-    pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Relaxed);
-        let generation = crate::runtime::fork_generation();
-        let open = std::mem::take(&mut self.sockets().open);
-        for (_, born, copy) in open {
-            if born == generation {
-                let _ = copy.shutdown(std::net::Shutdown::Both);
-            } else {
-                std::mem::forget(copy);
-            }
-        }
-    }
-
-    fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::Relaxed)
-    }
-}
-
-/// A connection's entry in its [`Registry`]: removed (the copy of its
-/// socket closed) when the connection is dropped.
-struct Registered {
-    registry: Arc<Registry>,
-    id: Option<u64>,
-}
-
-impl Drop for Registered {
-    fn drop(&mut self) {
-        let Some(id) = self.id else { return };
-        let mut sockets = self.registry.sockets();
-        if let Some(at) = sockets.open.iter().position(|(i, _, _)| *i == id) {
-            let (_, born, copy) = sockets.open.swap_remove(at);
-            if born != crate::runtime::fork_generation() {
-                std::mem::forget(copy);
-            }
-        }
-    }
 }
 
 enum Io {
@@ -341,8 +262,10 @@ impl Call<'_> {
             let at = idle.iter().position(|i| i.transport == self.transport)?;
             Some(idle.swap_remove(at))
         })?;
+        // Taken back from the reaper first: it shuts no connection in use.
+        let not_reaped = idle.conn.registered.in_use();
         let fresh = idle.since.elapsed() < self.endpoint.idle_limit && idle.generation == crate::runtime::fork_generation();
-        (fresh && failure::still_open(idle.conn.io.tcp())).then_some(idle.conn)
+        (not_reaped && fresh && failure::still_open(idle.conn.io.tcp())).then_some(idle.conn)
     }
 
     fn put_idle(&self, conn: Conn) {
@@ -352,13 +275,14 @@ impl Call<'_> {
             since: Instant::now(),
             conn,
         };
-        // Dropped outside the borrow: dropping a connection runs no dfx code,
-        // but keep the borrow short anyway.
+        entry.conn.registered.idle();
+        // Dropped outside the borrow: dropping a connection takes its
+        // registry's lock, keep the borrow short.
         let stale: Vec<Idle> = IDLE.with(|idle| {
             let mut idle = idle.borrow_mut();
             let (keep, stale) = std::mem::take(&mut *idle)
                 .into_iter()
-                .partition(|i| i.transport != self.transport && !i.conn.registered.registry.is_closed());
+                .partition(|i| i.transport != self.transport && !i.conn.registered.transport_gone());
             *idle = keep;
             idle.push(entry);
             stale
@@ -402,7 +326,7 @@ impl Call<'_> {
             (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
         };
         tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
-        let registered = self.registry.register(&tcp);
+        let registered = self.registry.register(&tcp, ep.idle_limit);
         let (io, timeout) = if ep.https { within.handshake(tcp)? } else { (Io::Plain(tcp), None) };
         Ok(Conn { io, buf: ReadBuf::new(), timeout, registered })
     }

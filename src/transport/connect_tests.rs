@@ -63,7 +63,7 @@ fn named(lookups: &'static Lookups, connect_limit: Duration) -> Arc<Endpoint> {
 /// `GET /status` on the blocking path, and on the `_async` path, neither
 /// with a deadline of its own: only the connect limit bounds them.
 fn both_paths(ep: &Arc<Endpoint>) -> [(&'static str, Result<Response, Error>, Duration); 2] {
-    let alive = Arc::<blocking::Registry>::default();
+    let alive = super::registry::Registry::new();
     let started = Instant::now();
     let blocking = blocking::Call { endpoint: ep, transport: Arc::as_ptr(&alive) as usize, registry: &alive, deadline: None }
         .send(STATUS);
@@ -202,6 +202,30 @@ fn idle_pooled_connections_close_after_the_idle_limit() {
     assert_eq!(ended.len(), 1, "the idle connection was still open after 3 s");
     let after = ended[0] - idle_from;
     assert!(after >= Duration::from_millis(250) && after < Duration::from_millis(1500), "closed after {after:?}");
+}
+
+#[test]
+fn idle_blocking_connections_close_after_the_idle_limit() {
+    // This thread makes two calls and then no more: its kept connection
+    // closes when the idle limit is up, not at its next call.
+    let (port, ended) = keep_alive_server();
+    let mut ep = Arc::into_inner(endpoint(&format!("http://127.0.0.1:{port}"), false)).unwrap();
+    ep.idle_limit = Duration::from_millis(300);
+    let registry = super::registry::Registry::new();
+    let call = blocking::Call { endpoint: &ep, transport: Arc::as_ptr(&registry) as usize, registry: &registry, deadline: None };
+    for _ in 0..2 {
+        assert!(call.send(STATUS).is_ok_and(|r| r.status() == 200));
+    }
+    let idle_from = Instant::now();
+    while ended.lock().unwrap().is_empty() && idle_from.elapsed() < Duration::from_secs(3) {
+        thread::sleep(Duration::from_millis(10));
+    }
+    let ended = ended.lock().unwrap().clone();
+    assert_eq!(ended.len(), 1, "one connection, reused, and still open after 3 s");
+    let after = ended[0] - idle_from;
+    assert!(after >= Duration::from_millis(250) && after < Duration::from_millis(1500), "closed after {after:?}");
+    // The next call on this thread finds it closed and opens another.
+    assert!(call.send(STATUS).is_ok_and(|r| r.status() == 200));
 }
 
 #[cfg(unix)]

@@ -23,6 +23,7 @@ mod nonblocking;
 #[cfg(feature = "proxy")]
 mod proxied;
 mod redirect;
+mod registry;
 pub(crate) mod sigpipe;
 #[cfg(test)]
 mod connect_tests;
@@ -73,14 +74,13 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// is not written into a connection the server is closing — for a renew,
 /// that would turn into an outcome-unknown failure.
 ///
-/// When connections close: the `_async` pool's idle ones once this time is
-/// up (`nonblocking::Pool`'s sweeper); all of a client's, blocking and
-/// pooled, when the client is freed (`Drop for Transport`). A thread's kept
-/// blocking connection idle past this time closes at that thread's next
-/// call, or when it exits, or when its client is freed — whichever comes
-/// first. (Through a proxy, reqwest's pools: their own idle timeout, this
-/// one, and a thread's pool is dropped at its next call after its client
-/// is freed.)
+/// When connections close: idle ones once this time is up — the `_async`
+/// pool's by its sweeper task (`nonblocking::Pool`), threads' kept blocking
+/// ones by the `dfx-reaper` thread (`registry.rs`), each running only while
+/// something is idle; all of a client's when the client is freed (`Drop
+/// for Transport`). (Through a proxy, reqwest's pools: their own idle
+/// timeout, this one; a thread's pool is dropped at that thread's next
+/// blocking call after its client is freed, or when it exits.)
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One request of the direct paths, as dfx built it.
@@ -112,7 +112,7 @@ pub(crate) struct Transport {
     /// Identifies this transport in the threads' connection lists.
     id: usize,
     /// The blocking calls' connections, which threads keep.
-    registry: Arc<blocking::Registry>,
+    registry: Arc<registry::Registry>,
     /// The base URL, worked out for the direct paths.
     endpoint: Arc<endpoint::Endpoint>,
     /// Idle connections of the `_async` calls.
@@ -144,7 +144,7 @@ impl Transport {
         let tls = tls_config()?;
         Ok(Transport {
             id: NEXT_TRANSPORT_ID.fetch_add(1, Ordering::Relaxed),
-            registry: Arc::default(),
+            registry: registry::Registry::new(),
             #[cfg(feature = "proxy")]
             proxied: match proxied::configured(&base) {
                 Some(proxy) => Some(proxied::Proxied::new(&base, &tls, proxy)?),

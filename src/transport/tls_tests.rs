@@ -92,7 +92,7 @@ pub(super) fn endpoint(url: &str, trust: bool) -> Arc<Endpoint> {
 
 pub(super) const STATUS: Request<'static> = Request { method: Method::Get, path: "status", bearer: Some("t0ken"), body: None };
 
-fn blocking_status(ep: &Endpoint, alive: &Arc<blocking::Registry>) -> Result<crate::response::Response, Error> {
+fn blocking_status(ep: &Endpoint, alive: &Arc<super::registry::Registry>) -> Result<crate::response::Response, Error> {
     blocking::Call { endpoint: ep, transport: Arc::as_ptr(alive) as usize, registry: alive, deadline: None }.send(STATUS)
 }
 
@@ -105,7 +105,7 @@ fn async_status(ep: &Arc<Endpoint>, pool: &Arc<nonblocking::Pool>) -> Result<cra
 fn https_exchanges_on_kept_alive_connections() {
     let (port, accepted) = server();
     let ep = endpoint(&format!("https://localhost:{port}"), true);
-    let alive = Arc::<blocking::Registry>::default();
+    let alive = super::registry::Registry::new();
     for _ in 0..3 {
         let r = blocking_status(&ep, &alive).unwrap();
         assert_eq!((r.status(), r.body()), (200, r#"{"Status":"OK"}"#));
@@ -123,7 +123,7 @@ fn https_exchanges_on_kept_alive_connections() {
 fn a_certificate_for_another_name_or_from_an_unknown_ca_is_refused() {
     let (port, _) = server();
     let pool = Arc::new(nonblocking::Pool::default());
-    let alive = Arc::<blocking::Registry>::default();
+    let alive = super::registry::Registry::new();
     // The certificate names localhost, not 127.0.0.1.
     let wrong_name = endpoint(&format!("https://127.0.0.1:{port}"), true);
     // The built-in (Mozilla) roots do not include the test CA.
@@ -196,7 +196,7 @@ fn a_stray_answer_left_inside_tls_is_never_given_to_the_next_request() {
     first.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{\"Status\":\"EVIL\"}");
     let replies = vec![first, OK_JSON.to_vec()];
     let ep = endpoint(&format!("https://localhost:{}", scripted(replies.clone(), false)), true);
-    let alive = Arc::<blocking::Registry>::default();
+    let alive = super::registry::Registry::new();
     // (A new connection's first answer is the long one again.)
     let fresh = |body: &str| body.starts_with(r#"{"Status":"AAA"#);
     assert!(fresh(blocking_status(&ep, &alive).unwrap().body()));
@@ -211,7 +211,7 @@ fn a_stray_answer_left_inside_tls_is_never_given_to_the_next_request() {
 fn a_tls_failure_after_the_request_went_out_may_have_been_sent() {
     // A renew must then be "outcome unknown", never "nothing was sent".
     let ep = endpoint(&format!("https://localhost:{}", scripted(vec![vec![]], true)), true);
-    let alive = Arc::<blocking::Registry>::default();
+    let alive = super::registry::Registry::new();
     let e = blocking_status(&ep, &alive).unwrap_err();
     assert!(e.may_have_been_sent(), "blocking: {e:?}");
     let pool = Arc::new(nonblocking::Pool::default());
@@ -258,7 +258,7 @@ fn a_connection_the_server_closed_with_close_notify_is_not_reused() {
         }
     });
     let ep = endpoint(&format!("https://localhost:{port}"), true);
-    let alive = Arc::<blocking::Registry>::default();
+    let alive = super::registry::Registry::new();
     for i in 0..2 {
         let r = blocking_status(&ep, &alive);
         assert!(r.as_ref().is_ok_and(|r| r.status() == 200), "blocking, call {i}: {r:?}");
@@ -280,7 +280,7 @@ fn an_answer_sent_before_the_body_was_read_is_the_calls_answer_over_tls() {
     let ep = endpoint(&format!("https://localhost:{}", scripted(vec![reply.to_vec()], false)), true);
     let body = vec![b'x'; 8 << 20];
     let big = Request { method: Method::Post, path: "auths/renew", bearer: None, body: Some(&body) };
-    let alive = Arc::<blocking::Registry>::default();
+    let alive = super::registry::Registry::new();
     let call = blocking::Call { endpoint: &ep, transport: Arc::as_ptr(&alive) as usize, registry: &alive, deadline: None };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let pool = Arc::new(nonblocking::Pool::default());
