@@ -11,14 +11,21 @@
 //! inherited runtime has no workers. A runtime remembers the fork
 //! generation it was built in (see [`fork_generation`]); a child builds (and
 //! keeps) a fresh one and leaks the inherited one.
+//!
+//! A lock another thread held at the fork stays locked in the child for
+//! ever. So dfx's short-held locks (connection pools, lookups) and the
+//! building of a runtime are [`fork_safe`] sections: a `pthread_atfork`
+//! handler makes `fork()` wait until no thread is inside one (and keeps
+//! new ones out until it returns). No section waits for anything but
+//! another section, so the wait is short.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, Once};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, Once};
 
 use once_cell::sync::OnceCell;
 use tokio::runtime::{Builder, Handle, Runtime};
@@ -39,9 +46,106 @@ struct Built {
 static FORKS: AtomicU64 = AtomicU64::new(0);
 static WATCH_FORKS: Once = Once::new();
 
+/// Set while a fork() waits for the sections to empty and is under way.
+static FORKING: AtomicBool = AtomicBool::new(false);
+/// Threads inside a [`fork_safe`] section.
+static INSIDE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// How deep this thread is in [`fork_safe`] sections.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+}
+
+#[cfg(unix)]
+extern "C" fn before_fork() {
+    FORKING.store(true, Ordering::SeqCst);
+    while INSIDE.load(Ordering::SeqCst) != 0 {
+        std::thread::yield_now();
+    }
+}
+
+#[cfg(unix)]
+extern "C" fn forked_parent() {
+    FORKING.store(false, Ordering::SeqCst);
+}
+
 #[cfg(unix)]
 extern "C" fn forked_child() {
     FORKS.fetch_add(1, Ordering::Relaxed);
+    FORKING.store(false, Ordering::SeqCst);
+}
+
+/// Inside a [`fork_safe`] section until dropped.
+pub(crate) struct Section(std::marker::PhantomData<*const ()>);
+
+impl Section {
+    pub(crate) fn enter() -> Section {
+        // The handlers are registered before any section is entered.
+        fork_generation();
+        DEPTH.with(|depth| {
+            // A section inside a section of this thread's: already counted
+            // (waiting here for a fork that waits for us would never end).
+            if depth.get() == 0 {
+                loop {
+                    INSIDE.fetch_add(1, Ordering::SeqCst);
+                    if !FORKING.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    INSIDE.fetch_sub(1, Ordering::SeqCst);
+                    while FORKING.load(Ordering::SeqCst) {
+                        std::thread::yield_now();
+                    }
+                }
+            }
+            depth.set(depth.get() + 1);
+        });
+        Section(std::marker::PhantomData)
+    }
+}
+
+impl Drop for Section {
+    fn drop(&mut self) {
+        DEPTH.with(|depth| {
+            depth.set(depth.get() - 1);
+            if depth.get() == 0 {
+                INSIDE.fetch_sub(1, Ordering::SeqCst);
+            }
+        });
+    }
+}
+
+/// Run `f` where no fork() can happen: a child never inherits what it
+/// does half-done (a lock held, a runtime half-built). `f` must hold
+/// locks only briefly and wait for nothing but other sections.
+pub(crate) fn fork_safe<T>(f: impl FnOnce() -> T) -> T {
+    let _inside = Section::enter();
+    f()
+}
+
+/// A lock taken in a [`fork_safe`] section (poisoning ignored: what the
+/// locks guard is consistent between statements).
+pub(crate) struct ForkSafeGuard<'a, T> {
+    // Unlocked before the section is left (fields drop in order).
+    guard: MutexGuard<'a, T>,
+    _inside: Section,
+}
+
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> ForkSafeGuard<'_, T> {
+    let inside = Section::enter();
+    ForkSafeGuard { guard: mutex.lock().unwrap_or_else(|p| p.into_inner()), _inside: inside }
+}
+
+impl<T> std::ops::Deref for ForkSafeGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> std::ops::DerefMut for ForkSafeGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
 }
 
 /// The current fork generation (see [`FORKS`]). The handler is registered
@@ -50,9 +154,10 @@ extern "C" fn forked_child() {
 pub(crate) fn fork_generation() -> u64 {
     WATCH_FORKS.call_once(|| {
         #[cfg(unix)]
-        // SAFETY: registers a handler that only bumps an atomic (async-signal-safe).
+        // SAFETY: registers handlers that only use atomics and sched_yield
+        // (async-signal-safe).
         unsafe {
-            libc::pthread_atfork(None, None, Some(forked_child));
+            libc::pthread_atfork(Some(before_fork), Some(forked_parent), Some(forked_child));
         }
     });
     FORKS.load(Ordering::Relaxed)
@@ -76,9 +181,17 @@ fn build() -> Result<&'static Runtime, Error> {
     Ok(Box::leak(Box::new(runtime)))
 }
 
-/// The process's runtime, built on first use.
+/// The process's runtime, built on first use (in a fork-safe section: a
+/// child never inherits one half-built).
 pub(crate) fn get() -> Result<&'static Runtime, Error> {
     let generation = fork_generation();
+    if let Some(first) = FIRST.get().filter(|first| first.generation == generation) {
+        return Ok(first.runtime);
+    }
+    fork_safe(|| get_or_build(generation))
+}
+
+fn get_or_build(generation: u64) -> Result<&'static Runtime, Error> {
     let first = FIRST.get_or_try_init(|| build().map(|runtime| Built { generation, runtime }))?;
     if first.generation == generation {
         return Ok(first.runtime);

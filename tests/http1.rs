@@ -31,6 +31,8 @@ struct Server {
     script: Arc<Mutex<VecDeque<Reply>>>,
     requests: Arc<Mutex<Vec<String>>>,
     connections: Arc<AtomicUsize>,
+    /// Connections the client ended (the server saw the end of the stream).
+    ended: Arc<AtomicUsize>,
 }
 
 const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
@@ -43,15 +45,20 @@ impl Server {
             script: Arc::default(),
             requests: Arc::default(),
             connections: Arc::default(),
+            ended: Arc::default(),
         };
-        let (script, requests, connections) =
-            (server.script.clone(), server.requests.clone(), server.connections.clone());
+        let (script, requests, connections, ended) =
+            (server.script.clone(), server.requests.clone(), server.connections.clone(), server.ended.clone());
         thread::spawn(move || {
             for conn in listener.incoming() {
                 let Ok(conn) = conn else { return };
                 connections.fetch_add(1, Ordering::SeqCst);
-                let (script, requests) = (script.clone(), requests.clone());
-                thread::spawn(move || serve(conn, &script, &requests));
+                let (script, requests, ended) = (script.clone(), requests.clone(), ended.clone());
+                thread::spawn(move || {
+                    if serve(conn, &script, &requests) {
+                        ended.fetch_add(1, Ordering::SeqCst);
+                    }
+                });
             }
         });
         server
@@ -94,7 +101,8 @@ fn read_request(conn: &mut TcpStream) -> Option<String> {
     Some(head + &String::from_utf8_lossy(&body))
 }
 
-fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<Vec<String>>) {
+/// Serve `conn` by the script; whether the client ended it.
+fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<Vec<String>>) -> bool {
     while let Some(request) = read_request(&mut conn) {
         requests.lock().unwrap().push(request);
         let reply = script.lock().unwrap().pop_front().unwrap_or(Reply::Pieces(vec![OK_JSON], 0));
@@ -107,12 +115,12 @@ fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<
             }
             Reply::ThenClose(bytes) => {
                 let _ = conn.write_all(bytes);
-                return;
+                return false;
             }
             Reply::ThenCloseAfter(bytes, ms) => {
                 let _ = conn.write_all(bytes);
                 thread::sleep(Duration::from_millis(ms));
-                return;
+                return false;
             }
             Reply::Late(ms, bytes) => {
                 thread::sleep(Duration::from_millis(ms));
@@ -120,6 +128,7 @@ fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<
             }
         }
     }
+    true
 }
 
 /// The two ways to run a call.
@@ -402,5 +411,133 @@ fn a_renew_that_times_out_while_connecting_sent_nothing() {
         let mut first = [0u8; 1];
         assert_eq!(conn.read(&mut first).unwrap_or(0), 1, "the client sent its TLS hello");
         assert_eq!(first[0], 0x16, "a TLS handshake record, not a request");
+    }
+}
+
+/// `bytes` as the `'static` slice a [`Reply`] holds.
+fn leak(bytes: Vec<u8>) -> &'static [u8] {
+    Box::leak(bytes.into_boxed_slice())
+}
+
+#[test]
+fn head_limits_apply_to_the_whole_head_the_trailers_and_the_informational_heads() {
+    // 90 header lines (hyper accepts 100): accepted.
+    let mut many = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n".to_vec();
+    for i in 0..88 {
+        many.extend_from_slice(format!("X-Line-{i}: {i}\r\n").as_bytes());
+    }
+    many.extend_from_slice(b"Content-Length: 15\r\n\r\n{\"Status\":\"OK\"}");
+    // A complete head of 100 KB in one write: over the 64 KiB limit.
+    let mut big = b"HTTP/1.1 200 OK\r\n".to_vec();
+    for _ in 0..70 {
+        big.extend_from_slice(format!("X-Big: {}\r\n", "b".repeat(1500)).as_bytes());
+    }
+    big.extend_from_slice(b"Content-Length: 15\r\n\r\n{\"Status\":\"OK\"}");
+    // 72 KB of trailers in 90 lines: each line is small, the whole is over the limit.
+    let mut trailers = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nF\r\n{\"Status\":\"OK\"}\r\n0\r\n".to_vec();
+    for _ in 0..90 {
+        trailers.extend_from_slice(format!("X-T: {}\r\n", "t".repeat(800)).as_bytes());
+    }
+    trailers.extend_from_slice(b"\r\n");
+    // Two early hints are fine; a hundred are not.
+    let hints = |n: usize| {
+        let mut bytes = b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n".repeat(n);
+        bytes.extend_from_slice(OK_JSON);
+        bytes
+    };
+    for path in PATHS {
+        let server = Server::start();
+        server.script([
+            Reply::Pieces(vec![leak(many.clone())], 0),
+            Reply::ThenClose(leak(big.clone())),
+            Reply::ThenClose(leak(trailers.clone())),
+            Reply::Pieces(vec![leak(hints(2))], 0),
+            Reply::ThenClose(leak(hints(100))),
+        ]);
+        let c = Caller::new(&server);
+        let r = c.status(path);
+        assert!(r.as_ref().is_ok_and(|r| r.get_str("Status") == Some("OK")), "{path:?}: 90 lines: {r:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(&e, Error::Transport(m) if m.contains("64 KiB")), "{path:?}: 100 KB head: {e:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(&e, Error::Transport(m) if m.contains("trailers after a chunked body are larger than 64 KiB")), "{path:?}: 72 KB of trailers: {e:?}");
+        let r = c.status(path);
+        assert!(r.as_ref().is_ok_and(|r| r.get_str("Status") == Some("OK")), "{path:?}: 2 hints: {r:?}");
+        let e = c.status(path).unwrap_err();
+        assert!(matches!(&e, Error::Transport(m) if m.contains("informational")), "{path:?}: 100 hints: {e:?}");
+        // And the client is fine afterwards.
+        c.status(path).unwrap();
+    }
+}
+
+#[test]
+fn an_answer_sent_before_the_body_was_read_is_the_calls_answer() {
+    // The server reads the head only, answers 413 and closes while the
+    // 8 MiB body is still being written (the close resets the connection).
+    // The 413 is the call's answer, on both paths: not "outcome unknown".
+    const TOO_LARGE: &[u8] = b"HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\nContent-Type: application/json\r\n\
+        Content-Length: 42\r\n\r\n{\"Code\":\"TOO_LARGE\",\"Message\":\"too large\"}";
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && conn.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = conn.write_all(TOO_LARGE);
+        }
+    });
+    let client = Client::new(Some(&format!("http://{addr}"))).unwrap();
+    client.set_timeout(Some(Duration::from_secs(10)));
+    // More than the socket buffers hold (4 MiB to send, 128 KiB to receive).
+    let refresh = "r".repeat(8 << 20);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for path in PATHS {
+        let e = match path {
+            Path::Blocking => dfx::blocking(client.auths().renew("tok", &refresh)).unwrap_err(),
+            Path::Async => rt.block_on(client.auths().renew("tok", &refresh)).unwrap_err(),
+        };
+        let status = e.response().map(Response::status);
+        assert_eq!(status, Some(413), "{path:?}: {e:?}");
+        assert_eq!(e.response().and_then(|r| r.get_str("Code")), Some("TOO_LARGE"), "{path:?}");
+    }
+}
+
+#[test]
+fn a_freed_clients_connections_close_at_once() {
+    // The blocking call's thread stays alive and idle: the connection it
+    // keeps must close when the client goes, not at its next call.
+    for path in PATHS {
+        let server = Server::start();
+        let c = Caller::new(&server);
+        let (called, idle) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let client = c.client.clone();
+        let caller = thread::spawn(move || {
+            let r = match path {
+                Path::Blocking => dfx::blocking(client.general().status()),
+                Path::Async => tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+                    .block_on(client.general().status()),
+            };
+            drop(client);
+            called.0.send(r.map(|r| r.status())).unwrap();
+            let _ = idle.1.recv();
+        });
+        assert_eq!(called.1.recv().unwrap().unwrap(), 200, "{path:?}");
+        assert_eq!((server.connections(), server.ended.load(Ordering::SeqCst)), (1, 0), "{path:?}: kept");
+        drop(c);
+        let freed = Instant::now();
+        while server.ended.load(Ordering::SeqCst) == 0 && freed.elapsed() < Duration::from_secs(3) {
+            thread::sleep(Duration::from_millis(10));
+        }
+        let took = freed.elapsed();
+        assert!(took < Duration::from_secs(1), "{path:?}: the freed client's connection was still open after {took:?}");
+        idle.0.send(()).unwrap();
+        caller.join().unwrap();
     }
 }

@@ -17,11 +17,19 @@ use crate::client::Client;
 /// Connections (HTTP/1.1, keep-alive, TLS by rustls): a blocking call runs
 /// on the calling thread over a connection that thread keeps for the
 /// client; the `_async` calls share a pool of connections on dfx's
-/// internal threads. An idle connection is reused for up to 30 s.
-/// Establishing a connection (and its TLS session) may take at most 10 s.
-/// An answer whose body is larger than 64 MiB is refused with
-/// DFX_ERR_TRANSPORT (no API answer comes near it; the limit keeps a broken
-/// server from exhausting the host's memory).
+/// internal threads. An idle connection is kept for up to 30 s, then
+/// closed; freeing the client closes all its connections at once.
+/// Connecting (name lookup, every address tried, TLS handshake) takes at
+/// most 10 s in total; at most 4 name lookups run at once in the process.
+///
+/// Answers are limited: a head of at most 100 header lines and 64 KiB
+/// (together with any 1xx heads before it); at most 8 informational (1xx)
+/// heads; after a chunked body, at most 100 trailer lines and 64 KiB of
+/// trailers; a body of at most 64 MiB. An answer over a limit fails with
+/// DFX_ERR_TRANSPORT (no API answer comes near them; they keep a broken or
+/// hostile server from exhausting the host's memory). An answer the server
+/// sent before it stopped reading the request (e.g. a 413) is the call's
+/// answer.
 pub struct DfxClient {
     pub(crate) inner: Client,
 }

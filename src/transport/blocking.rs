@@ -12,15 +12,17 @@
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Weak};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
-use super::failure::{self, NoSigPipe, Phase};
+use super::failure::{self, early_answer, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
-use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
+use super::lookup;
+use super::registry::{Registered, Registry};
+use super::{redirect, Request};
 use crate::error::Error;
 use crate::response::Response;
 
@@ -30,6 +32,8 @@ struct Conn {
     buf: ReadBuf,
     /// The socket timeout currently set (`None`: none).
     timeout: Option<Duration>,
+    /// Its place in its transport's [`Registry`].
+    registered: Registered,
 }
 
 enum Io {
@@ -50,6 +54,26 @@ impl Io {
         match self {
             Io::Plain(_) => true,
             Io::Tls(s) => failure::tls_drained(&mut s.conn),
+        }
+    }
+
+    /// Read, and never write: after a failed write. (A TLS stream's own
+    /// `read` first writes what it still holds to send — failing again —
+    /// before it reads what the server sent.)
+    fn read_only(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let s = match self {
+            Io::Plain(s) => return s.read(buf),
+            Io::Tls(s) => s,
+        };
+        let mut ended = false;
+        loop {
+            match s.conn.reader().read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && ended => return Ok(0),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                done => return done,
+            }
+            ended = s.conn.read_tls(&mut s.sock)? == 0;
+            s.conn.process_new_packets().map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         }
     }
 }
@@ -83,7 +107,6 @@ impl Write for Io {
 /// An idle connection this thread keeps for one transport.
 struct Idle {
     transport: usize,
-    alive: Weak<()>,
     /// `runtime::fork_generation()` when it was opened: a forked child must
     /// not talk on its parent's sockets.
     generation: u64,
@@ -101,9 +124,9 @@ thread_local! {
 #[derive(Clone, Copy)]
 pub(crate) struct Call<'a> {
     pub(crate) endpoint: &'a Endpoint,
-    /// The transport's id and liveness, for this thread's idle list.
+    /// The transport's id, for this thread's idle list, and its connections.
     pub(crate) transport: usize,
-    pub(crate) alive: &'a Arc<()>,
+    pub(crate) registry: &'a Arc<Registry>,
     pub(crate) deadline: Option<Instant>,
 }
 
@@ -137,6 +160,13 @@ impl Call<'_> {
     }
 
     fn exchange_on(&self, conn: &mut Conn, request: &[u8]) -> Result<Answer, Error> {
+        if let Err(e) = self.write_request(conn, request) {
+            return early_answer(e, self.read_answer(conn, Io::read_only));
+        }
+        self.read_answer(conn, Io::read)
+    }
+
+    fn write_request(&self, conn: &mut Conn, request: &[u8]) -> Result<(), Error> {
         // Write by hand, not with write_all: a write interrupted by a socket
         // timeout is retried from where it stopped, never from the start.
         let mut sent = 0;
@@ -146,7 +176,11 @@ impl Call<'_> {
                 n => sent += n,
             }
         }
-        self.io(conn, Phase::Send, |io| io.flush())?;
+        self.io(conn, Phase::Send, |io| io.flush())
+    }
+
+    /// Read one answer, each read done by `read`.
+    fn read_answer(&self, conn: &mut Conn, mut read: impl FnMut(&mut Io, &mut [u8]) -> io::Result<usize>) -> Result<Answer, Error> {
         let mut reader = Reader::new();
         loop {
             let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;
@@ -155,9 +189,9 @@ impl Call<'_> {
                 return Ok(answer);
             }
             let phase = Phase::from(reader.stage());
-            let Conn { io, buf, timeout } = conn;
+            let Conn { io, buf, timeout, .. } = conn;
             let spare = buf.spare();
-            let n = self.io_inner(io, timeout, phase, |io| io.read(spare))?;
+            let n = self.io_inner(io, timeout, phase, |io| read(io, spare))?;
             if n == 0 {
                 return reader.end_of_stream().map_err(|stage| failure::closed(stage.into()));
             }
@@ -228,25 +262,27 @@ impl Call<'_> {
             let at = idle.iter().position(|i| i.transport == self.transport)?;
             Some(idle.swap_remove(at))
         })?;
-        let fresh = idle.since.elapsed() < POOL_IDLE_TIMEOUT && idle.generation == crate::runtime::fork_generation();
-        (fresh && failure::still_open(idle.conn.io.tcp())).then_some(idle.conn)
+        // Taken back from the reaper first: it shuts no connection in use.
+        let not_reaped = idle.conn.registered.in_use();
+        let fresh = idle.since.elapsed() < self.endpoint.idle_limit && idle.generation == crate::runtime::fork_generation();
+        (not_reaped && fresh && failure::still_open(idle.conn.io.tcp())).then_some(idle.conn)
     }
 
     fn put_idle(&self, conn: Conn) {
         let entry = Idle {
             transport: self.transport,
-            alive: Arc::downgrade(self.alive),
             generation: crate::runtime::fork_generation(),
             since: Instant::now(),
             conn,
         };
-        // Dropped outside the borrow: dropping a connection runs no dfx code,
-        // but keep the borrow short anyway.
+        entry.conn.registered.idle();
+        // Dropped outside the borrow: dropping a connection takes its
+        // registry's lock, keep the borrow short.
         let stale: Vec<Idle> = IDLE.with(|idle| {
             let mut idle = idle.borrow_mut();
             let (keep, stale) = std::mem::take(&mut *idle)
                 .into_iter()
-                .partition(|i| i.transport != self.transport && i.alive.strong_count() > 0);
+                .partition(|i| i.transport != self.transport && !i.conn.registered.transport_gone());
             *idle = keep;
             idle.push(entry);
             stale
@@ -254,24 +290,29 @@ impl Call<'_> {
         drop(stale);
     }
 
-    /// A new connection (and TLS session) to the endpoint.
+    /// A new connection (and TLS session) to the endpoint. Connecting has
+    /// one budget, `connect_limit` (and no more than the call has left):
+    /// the name lookup, every address tried and the TLS handshake share it.
     fn connect(&self) -> Result<Conn, Error> {
         let ep = self.endpoint;
+        let budget = Instant::now().checked_add(ep.connect_limit);
+        let deadline = match (self.deadline, budget) {
+            (Some(d), Some(b)) => d.min(b),
+            (d, b) => d.or(b).unwrap_or_else(|| Instant::now() + super::CONNECT_TIMEOUT),
+        };
+        let within = Call { deadline: Some(deadline), ..*self };
         let addrs: Vec<SocketAddr> = match ep.ip {
             Some(ip) => vec![SocketAddr::new(ip, ep.port)],
-            None => self.resolve()?,
+            None => ep.lookups.resolve_blocking(&ep.host, ep.port, deadline)?,
         };
         let mut last = None;
         let mut tcp = None;
-        for addr in addrs {
-            let limit = match self.deadline {
-                None => CONNECT_TIMEOUT,
-                Some(d) => CONNECT_TIMEOUT.min(d.saturating_duration_since(Instant::now())),
-            };
-            if limit < Duration::from_millis(1) {
+        for (i, addr) in addrs.iter().enumerate() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left < Duration::from_millis(1) {
                 return Err(failure::timed_out(Phase::Connect));
             }
-            match TcpStream::connect_timeout(&addr, limit) {
+            match TcpStream::connect_timeout(addr, lookup::share(left, addrs.len() - i)) {
                 Ok(s) => {
                     tcp = Some(s);
                     break;
@@ -281,37 +322,13 @@ impl Call<'_> {
         }
         let tcp = match (tcp, last) {
             (Some(tcp), _) => tcp,
-            (None, Some((addr, e))) => return Err(failure::connect_failure(&e, &ep.host, addr)),
+            (None, Some((addr, e))) => return Err(failure::connect_failure(&e, &ep.host, *addr)),
             (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
         };
         tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
-        let (io, timeout) = if ep.https { self.handshake(tcp)? } else { (Io::Plain(tcp), None) };
-        Ok(Conn { io, buf: ReadBuf::new(), timeout })
-    }
-
-    /// The endpoint's addresses. The system resolver cannot be interrupted,
-    /// so it runs on a thread of its own and the call waits for it at most
-    /// as long as connecting may take (and the deadline allows); a lookup
-    /// still running then finishes on its own and is dropped.
-    fn resolve(&self) -> Result<Vec<SocketAddr>, Error> {
-        let ep = self.endpoint;
-        let limit = match self.deadline {
-            None => CONNECT_TIMEOUT,
-            Some(d) => CONNECT_TIMEOUT.min(d.saturating_duration_since(Instant::now())),
-        };
-        let (host, port) = (ep.host.clone(), ep.port);
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
-            .name("dfx-resolve".into())
-            .spawn(move || {
-                let _ = tx.send((host.as_str(), port).to_socket_addrs().map(Iterator::collect::<Vec<_>>));
-            })
-            .map_err(|e| Error::Internal(format!("could not start a name lookup: {e}")))?;
-        match rx.recv_timeout(limit) {
-            Ok(Ok(addrs)) => Ok(addrs),
-            Ok(Err(e)) => Err(Error::Connect(format!("could not resolve {}: {e}", ep.host))),
-            Err(_) => Err(failure::timed_out(Phase::Connect)),
-        }
+        let registered = self.registry.register(&tcp, ep.idle_limit);
+        let (io, timeout) = if ep.https { within.handshake(tcp)? } else { (Io::Plain(tcp), None) };
+        Ok(Conn { io, buf: ReadBuf::new(), timeout, registered })
     }
 
     /// The TLS handshake, done now so its failures are TLS failures. Returns
@@ -322,11 +339,8 @@ impl Call<'_> {
             .map_err(|e| Error::Tls(e.to_string()))?;
         let mut io = Io::Tls(Box::new(rustls::StreamOwned::new(tls, NoSigPipe(tcp))));
         let mut timeout = None;
-        // The handshake is part of connecting: bounded by the connect
-        // timeout even when the call has no deadline.
-        let limit = Instant::now() + CONNECT_TIMEOUT;
-        let bounded = Call { deadline: Some(self.deadline.map_or(limit, |d| d.min(limit))), ..*self };
-        bounded.io_inner(&mut io, &mut timeout, Phase::Connect, |io| match io {
+        // Within the connect budget (`self.deadline`, set by `connect`).
+        self.io_inner(&mut io, &mut timeout, Phase::Connect, |io| match io {
             Io::Tls(s) => {
                 while s.conn.is_handshaking() {
                     s.conn.complete_io(&mut s.sock)?;

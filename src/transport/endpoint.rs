@@ -3,9 +3,12 @@
 
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use url::Url;
 
+use super::lookup::{self, Lookups};
+use super::{CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
 use crate::error::Error;
 
 pub(crate) struct Endpoint {
@@ -23,6 +26,12 @@ pub(crate) struct Endpoint {
     /// The TLS settings new connections use (replaced when the client's
     /// trust changes).
     tls: RwLock<Arc<rustls::ClientConfig>>,
+    /// How long connecting may take ([`CONNECT_TIMEOUT`]; shorter in tests).
+    pub(crate) connect_limit: Duration,
+    /// How long an idle connection is kept ([`POOL_IDLE_TIMEOUT`]; shorter in tests).
+    pub(crate) idle_limit: Duration,
+    /// Where names are looked up (the system resolver; a fake in tests).
+    pub(crate) lookups: &'static Lookups,
 }
 
 impl Endpoint {
@@ -42,6 +51,9 @@ impl Endpoint {
             prefix: base.path().trim_end_matches('/').to_owned(),
             base: base.clone(),
             tls: RwLock::new(tls),
+            connect_limit: CONNECT_TIMEOUT,
+            idle_limit: POOL_IDLE_TIMEOUT,
+            lookups: &lookup::SYSTEM,
         }
     }
 

@@ -9,10 +9,21 @@ use zeroize::Zeroizing;
 use super::buffer::extend_wiping;
 use super::{Request, USER_AGENT_VALUE};
 
-/// Most header lines accepted in a response head.
-const MAX_HEADERS: usize = 64;
+// Limits on what comes around a body. hyper accepts 100 header lines in a
+// head; curl caps all the header bytes of one answer (300 KiB) and keeps
+// no count of informational heads. dfx's answers carry a dozen headers, so
+// it takes hyper's line count and a lower byte cap, and also counts the
+// informational heads, which nothing else bounds.
 
-/// Largest response head accepted (status line and headers).
+/// Most header lines accepted in a response head, and in the trailers.
+const MAX_HEADERS: usize = 100;
+
+/// Most informational (`1xx`) heads accepted before the answer's head.
+const MAX_INFORMATIONAL: usize = 8;
+
+/// Largest response head accepted: status line and header lines, of the
+/// final head and every informational head before it together. The
+/// trailers after a chunked body have a budget of this size of their own.
 pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// Longest chunk-size line accepted (size and extensions), as hyper's.
@@ -100,17 +111,31 @@ pub(crate) struct Head {
     pub(crate) location: Option<String>,
 }
 
+/// The words for heads over [`MAX_HEAD_BYTES`].
+fn head_too_large() -> String {
+    format!("the response head is larger than {} KiB, the most dfx accepts", MAX_HEAD_BYTES >> 10)
+}
+
 /// Parse a response head at the start of `buf`: `Ok(None)` when more bytes
-/// are needed, `Err` (a description, never the bytes) when it is not HTTP.
-pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
+/// are needed, `Err` (a description, never the bytes) when it is not HTTP
+/// or is over a limit.
+#[cfg(test)]
+fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
+    parse_head_within(buf, MAX_HEAD_BYTES)
+}
+
+/// [`parse_head`] for a head of at most `room` bytes.
+fn parse_head_within(buf: &[u8], room: usize) -> Result<Option<Head>, String> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut response = httparse::Response::new(&mut headers);
     let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) if len > room => return Err(head_too_large()),
         Ok(httparse::Status::Complete(len)) => len,
-        Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD_BYTES => {
-            return Err(format!("response head larger than {MAX_HEAD_BYTES} bytes"))
-        }
+        Ok(httparse::Status::Partial) if buf.len() > room => return Err(head_too_large()),
         Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(format!("the response head has more than {MAX_HEADERS} header lines, the most dfx accepts"))
+        }
         Err(e) => return Err(format!("invalid HTTP response head: {e}")),
     };
     let status = response.code.unwrap_or_default();
@@ -183,11 +208,14 @@ enum ChunkState {
 #[derive(Debug)]
 pub(crate) struct Chunked {
     state: ChunkState,
+    /// Trailer bytes and lines taken so far.
+    trailer_bytes: usize,
+    trailer_lines: usize,
 }
 
 impl Chunked {
     pub(crate) fn new() -> Chunked {
-        Chunked { state: ChunkState::Size }
+        Chunked { state: ChunkState::Size, trailer_bytes: 0, trailer_lines: 0 }
     }
 
     /// Decode what `input` holds, appending data to `out`. Returns the bytes
@@ -234,19 +262,33 @@ impl Chunked {
                     [] | [b'\r'] => return Ok((pos, false)),
                     _ => return Err("chunk data not followed by CRLF".into()),
                 },
+                // Trailers are skipped, within a budget for all of them.
                 ChunkState::Trailers => match rest.iter().position(|&b| b == b'\n') {
                     Some(end) => {
                         pos += end + 1;
+                        self.trailer_bytes += end + 1;
                         if rest[..end].iter().all(|&b| b == b'\r') {
                             self.state = ChunkState::Done;
+                        } else {
+                            self.trailer_lines += 1;
+                        }
+                        if self.trailer_lines > MAX_HEADERS {
+                            return Err(format!("more than {MAX_HEADERS} trailer lines after a chunked body"));
+                        }
+                        if self.trailer_bytes > MAX_HEAD_BYTES {
+                            return Err(trailers_too_large());
                         }
                     }
-                    None if rest.len() > MAX_HEAD_BYTES => return Err("trailer section too large".into()),
+                    None if self.trailer_bytes + rest.len() > MAX_HEAD_BYTES => return Err(trailers_too_large()),
                     None => return Ok((pos, false)),
                 },
             }
         }
     }
+}
+
+fn trailers_too_large() -> String {
+    format!("the trailers after a chunked body are larger than {} KiB, the most dfx accepts", MAX_HEAD_BYTES >> 10)
 }
 
 /// Where reading an answer got to when the stream ended or failed.
@@ -264,6 +306,10 @@ pub(crate) enum Stage {
 #[derive(Debug)]
 pub(crate) struct Reader {
     head: Option<Head>,
+    /// Bytes of the heads parsed so far (informational ones, then the final).
+    head_bytes: usize,
+    /// Informational heads skipped so far.
+    informational: usize,
     /// For `Framing::Length`: body bytes still to come.
     left: u64,
     chunked: Option<Chunked>,
@@ -277,7 +323,7 @@ pub(crate) type Answer = (Head, Vec<u8>);
 
 impl Reader {
     pub(crate) fn new() -> Reader {
-        Reader { head: None, left: 0, chunked: None, body: Vec::new(), limit: MAX_BODY_BYTES }
+        Reader { head: None, head_bytes: 0, informational: 0, left: 0, chunked: None, body: Vec::new(), limit: MAX_BODY_BYTES }
     }
 
     pub(crate) fn stage(&self) -> Stage {
@@ -293,12 +339,17 @@ impl Reader {
     pub(crate) fn advance(&mut self, input: &[u8]) -> Result<(usize, Option<Answer>), String> {
         let mut used = 0;
         while self.head.is_none() {
-            let Some(head) = parse_head(&input[used..])? else {
+            let Some(head) = parse_head_within(&input[used..], MAX_HEAD_BYTES - self.head_bytes)? else {
                 return Ok((used, None));
             };
             used += head.len;
+            self.head_bytes += head.len;
             // 1xx (but 101): informational, the real answer follows.
             if (100..200).contains(&head.status) && head.status != 101 {
+                self.informational += 1;
+                if self.informational > MAX_INFORMATIONAL {
+                    return Err(format!("more than {MAX_INFORMATIONAL} informational (1xx) heads before the answer"));
+                }
                 continue;
             }
             match head.framing {
@@ -502,6 +553,74 @@ mod tests {
         let mut r = Reader::new();
         let (_, a) = r.advance(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n").unwrap();
         assert_eq!(a.unwrap().1, b"abc");
+    }
+
+    /// Feed `wire` to a reader in `step`-byte pieces, as reads deliver it.
+    fn read_all(wire: &[u8], step: usize) -> Result<Answer, String> {
+        let (mut r, mut pending) = (Reader::new(), Vec::new());
+        for piece in wire.chunks(step) {
+            pending.extend_from_slice(piece);
+            let (used, answer) = r.advance(&pending)?;
+            pending.drain(..used);
+            if let Some(answer) = answer {
+                return Ok(answer);
+            }
+        }
+        Err("incomplete".into())
+    }
+
+    #[test]
+    fn head_limits_cover_the_whole_head_the_trailers_and_informational_heads() {
+        let head = |lines: usize, line_len: usize| {
+            let mut h = b"HTTP/1.1 200 OK\r\n".to_vec();
+            for i in 0..lines {
+                h.extend_from_slice(format!("X-{i}: {}\r\n", "v".repeat(line_len)).as_bytes());
+            }
+            h.extend_from_slice(b"Content-Length: 2\r\n\r\n{}");
+            h
+        };
+        for step in [1 << 20, 4096, 509] {
+            // Header lines: up to MAX_HEADERS, including Content-Length.
+            assert!(read_all(&head(MAX_HEADERS - 1, 4), step).is_ok(), "{step}");
+            let e = read_all(&head(MAX_HEADERS, 4), step).unwrap_err();
+            assert!(e.contains("more than 100 header lines"), "{step}: {e}");
+            // Bytes: a complete head over the limit is refused, whole or in pieces.
+            let e = read_all(&head(70, 1500), step).unwrap_err();
+            assert!(e.contains("larger than 64 KiB"), "{step}: {e}");
+            // Trailers: counted in total, not per line.
+            let trailers = |lines: usize, line_len: usize| {
+                let mut t = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n".to_vec();
+                for _ in 0..lines {
+                    t.extend_from_slice(format!("X-T: {}\r\n", "t".repeat(line_len)).as_bytes());
+                }
+                t.extend_from_slice(b"\r\n");
+                t
+            };
+            assert_eq!(read_all(&trailers(MAX_HEADERS, 600), step).unwrap().1, b"{}", "{step}");
+            let e = read_all(&trailers(90, 800), step).unwrap_err();
+            assert!(e.contains("trailers after a chunked body are larger than 64 KiB"), "{step}: {e}");
+            // A trailer line that never ends is refused once it is too long.
+            let mut endless = trailers(0, 0);
+            endless.truncate(endless.len() - 2);
+            endless.extend_from_slice(&[b't'; MAX_HEAD_BYTES + 1]);
+            let e = read_all(&endless, step).unwrap_err();
+            assert!(e.contains("trailers after a chunked body are larger than 64 KiB"), "{step}: {e}");
+            let e = read_all(&trailers(MAX_HEADERS + 1, 10), step).unwrap_err();
+            assert!(e.contains("more than 100 trailer lines"), "{step}: {e}");
+            // Informational heads: a few are skipped, many are refused, and
+            // their bytes count towards the head's.
+            let hints = |n: usize, extra: usize| {
+                let one = format!("HTTP/1.1 103 Early Hints\r\nLink: <{}>\r\n\r\n", "a".repeat(extra));
+                let mut w = one.repeat(n).into_bytes();
+                w.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+                w
+            };
+            assert_eq!(read_all(&hints(MAX_INFORMATIONAL, 10), step).unwrap().0.status, 200, "{step}");
+            let e = read_all(&hints(MAX_INFORMATIONAL + 1, 10), step).unwrap_err();
+            assert!(e.contains("informational"), "{step}: {e}");
+            let e = read_all(&hints(4, 20_000), step).unwrap_err();
+            assert!(e.contains("larger than 64 KiB"), "{step}: {e}");
+        }
     }
 
     #[test]

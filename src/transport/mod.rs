@@ -18,12 +18,16 @@ mod buffer;
 mod endpoint;
 mod failure;
 mod http1;
+mod lookup;
 mod nonblocking;
 #[cfg(feature = "proxy")]
 mod proxied;
 mod redirect;
+mod registry;
 pub(crate) mod sigpipe;
 mod tls;
+#[cfg(test)]
+mod connect_tests;
 #[cfg(test)]
 mod tls_tests;
 
@@ -62,13 +66,24 @@ impl Method {
 /// The `User-Agent` every request carries.
 pub(crate) const USER_AGENT_VALUE: &str = concat!("dfx/", env!("CARGO_PKG_VERSION"));
 
-/// How long establishing a TCP connection (plus TLS handshake) may take.
+/// How long connecting may take, on both direct paths: one budget for the
+/// name lookup, every address tried (each gets an equal share of what is
+/// left, so one that never answers leaves time for the next) and the TLS
+/// handshake. A call's own timeout, when shorter, bounds it too.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A pooled connection idle this long is not reused. Shorter than the
-/// keep-alive timeouts servers and load balancers commonly use (60-75 s),
-/// so a request is not written into a connection the server is closing —
-/// for a renew, that would turn into an outcome-unknown failure.
+/// A connection idle this long is not reused. Shorter than the keep-alive
+/// timeouts servers and load balancers commonly use (60-75 s), so a request
+/// is not written into a connection the server is closing — for a renew,
+/// that would turn into an outcome-unknown failure.
+///
+/// When connections close: idle ones once this time is up — the `_async`
+/// pool's by its sweeper task (`nonblocking::Pool`), threads' kept blocking
+/// ones by the `dfx-reaper` thread (`registry.rs`), each running only while
+/// something is idle; all of a client's when the client is freed (`Drop
+/// for Transport`). (Through a proxy, reqwest's pools: their own idle
+/// timeout, this one; a thread's pool is dropped at that thread's next
+/// blocking call after its client is freed, or when it exits.)
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One request of the direct paths, as dfx built it.
@@ -101,8 +116,8 @@ pub(crate) enum Auth<'a> {
 pub(crate) struct Transport {
     /// Identifies this transport in the threads' connection lists.
     id: usize,
-    /// Dropped with the transport: threads then drop its connections.
-    alive: Arc<()>,
+    /// The blocking calls' connections, which threads keep.
+    registry: Arc<registry::Registry>,
     /// The base URL, worked out for the direct paths.
     endpoint: Arc<endpoint::Endpoint>,
     /// Idle connections of the `_async` calls.
@@ -125,7 +140,7 @@ impl Transport {
         let tls = trust.client_config()?;
         Ok(Transport {
             id: NEXT_TRANSPORT_ID.fetch_add(1, Ordering::Relaxed),
-            alive: Arc::new(()),
+            registry: registry::Registry::new(),
             #[cfg(feature = "proxy")]
             proxied: match proxied::configured(&base) {
                 Some(proxy) => Some(proxied::Proxied::new(&base, &tls, proxy)?),
@@ -227,11 +242,20 @@ impl Transport {
         let call = blocking::Call {
             endpoint: &self.endpoint,
             transport: self.id,
-            alive: &self.alive,
+            registry: &self.registry,
             // A timeout too long to be a point in time is no deadline.
             deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
         };
         call.send(request)
+    }
+}
+
+impl Drop for Transport {
+    /// The client is freed: its connections close now, not when the
+    /// threads that keep them next make a call (or exit).
+    fn drop(&mut self) {
+        self.registry.close();
+        self.pool.close();
     }
 }
 

@@ -24,9 +24,10 @@ use zeroize::Zeroizing;
 
 use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
-use super::failure::{self, NoSigPipe, Phase};
+use super::failure::{self, early_answer, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
-use super::{redirect, Request, CONNECT_TIMEOUT, POOL_IDLE_TIMEOUT};
+use super::lookup;
+use super::{redirect, Request};
 use crate::error::Error;
 use crate::requests::MAX_CONCURRENT_REQUESTS;
 use crate::response::Response;
@@ -97,48 +98,118 @@ struct Idle {
     conn: Conn,
 }
 
-/// The idle connections of one client's `_async` calls.
+/// The idle connections of one client's `_async` calls. An idle
+/// connection is closed once it has been idle for the endpoint's
+/// `idle_limit` (30 s): by a sweeper task on dfx's runtime, which runs
+/// while the pool holds idle connections (it holds the pool weakly) — and
+/// it is never reused past that limit.
 #[derive(Default)]
 pub(crate) struct Pool {
-    idle: Mutex<Vec<Idle>>,
+    state: Mutex<PoolState>,
+}
+
+#[derive(Default)]
+pub(super) struct PoolState {
+    idle: Vec<Idle>,
+    /// The fork generation whose sweeper task is running, if any.
+    sweeper: Option<u64>,
+    /// Set when the transport is dropped: nothing is pooled any more.
+    closed: bool,
 }
 
 impl Pool {
+    pub(super) fn lock(&self) -> crate::runtime::ForkSafeGuard<'_, PoolState> {
+        crate::runtime::lock(&self.state)
+    }
+
     /// The most recently used idle connection that is still good.
-    fn take(&self) -> Option<Conn> {
+    fn take(&self, idle_limit: Duration) -> Option<Conn> {
         let generation = crate::runtime::fork_generation();
         loop {
-            let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()?;
+            let idle = self.lock().idle.pop()?;
             if idle.generation != generation {
                 // Inherited through fork(): its socket and its registration
                 // belong to the parent. Never touch them.
                 std::mem::forget(idle);
                 continue;
             }
-            if idle.since.elapsed() < POOL_IDLE_TIMEOUT && failure::still_open(idle.conn.io.tcp()) {
+            if idle.since.elapsed() < idle_limit && failure::still_open(idle.conn.io.tcp()) {
                 return Some(idle.conn);
             }
         }
     }
 
-    fn put(&self, conn: Conn) {
-        let entry = Idle { since: Instant::now(), generation: crate::runtime::fork_generation(), conn };
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < MAX_CONCURRENT_REQUESTS {
-            idle.push(entry);
+    /// Keep `conn` for a later call (on dfx's runtime, where its sweeper runs).
+    fn put(self: &Arc<Self>, conn: Conn, idle_limit: Duration) {
+        let generation = crate::runtime::fork_generation();
+        let entry = Idle { since: Instant::now(), generation, conn };
+        let mut state = self.lock();
+        if state.closed || state.idle.len() >= MAX_CONCURRENT_REQUESTS {
+            drop(state);
+            drop(entry);
+            return;
+        }
+        state.idle.push(entry);
+        // (Always on a runtime here; without one, `take` still refuses stale ones.)
+        if state.sweeper != Some(generation) {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                state.sweeper = Some(generation);
+                drop(state);
+                runtime.spawn(sweep(Arc::downgrade(self), idle_limit));
+            }
+        }
+    }
+
+    /// Drop the connections idle for `idle_limit`; how long until the next
+    /// one is, or `None` (and the sweeper is done) when none is left.
+    fn expire(&self, idle_limit: Duration) -> Option<Duration> {
+        let mut state = self.lock();
+        let (expired, kept): (Vec<Idle>, Vec<Idle>) =
+            std::mem::take(&mut state.idle).into_iter().partition(|i| i.since.elapsed() >= idle_limit);
+        state.idle = kept;
+        let next = state.idle.iter().map(|i| idle_limit.saturating_sub(i.since.elapsed())).min();
+        if next.is_none() {
+            state.sweeper = None;
+        }
+        drop(state);
+        forget_inherited(expired);
+        next
+    }
+
+    /// The transport is dropped: close the idle connections now, and the
+    /// ones calls still under way would give back as they end.
+    pub(crate) fn close(&self) {
+        let idle = {
+            let mut state = self.lock();
+            state.closed = true;
+            std::mem::take(&mut state.idle)
+        };
+        forget_inherited(idle);
+    }
+}
+
+/// The sweeper: closes idle connections as their time runs out.
+async fn sweep(pool: std::sync::Weak<Pool>, idle_limit: Duration) {
+    loop {
+        let Some(next) = pool.upgrade().and_then(|pool| pool.expire(idle_limit)) else { return };
+        tokio::time::sleep(next).await;
+    }
+}
+
+/// Drop idle connections, but leave those inherited through fork() alone.
+fn forget_inherited(idle: Vec<Idle>) {
+    let generation = crate::runtime::fork_generation();
+    for entry in idle {
+        if entry.generation != generation {
+            std::mem::forget(entry);
         }
     }
 }
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        let generation = crate::runtime::fork_generation();
-        let idle = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
-        for entry in idle.drain(..) {
-            if entry.generation != generation {
-                std::mem::forget(entry);
-            }
-        }
+        let state = self.state.get_mut().unwrap_or_else(|p| p.into_inner());
+        forget_inherited(std::mem::take(&mut state.idle));
     }
 }
 
@@ -166,7 +237,7 @@ pub(crate) async fn send(
 }
 
 /// [`send`] on the current (dfx) runtime.
-async fn send_here(ep: &Endpoint, pool: &Pool, request: Request<'_>, timeout: Option<Duration>) -> Result<Response, Error> {
+async fn send_here(ep: &Endpoint, pool: &Arc<Pool>, request: Request<'_>, timeout: Option<Duration>) -> Result<Response, Error> {
     // Where the exchange is, for the words of a timeout.
     let phase = AtomicU8::new(Phase::Connect as u8);
     let work = async {
@@ -191,9 +262,9 @@ async fn send_here(ep: &Endpoint, pool: &Pool, request: Request<'_>, timeout: Op
 }
 
 /// One request and its answer on a pooled or new connection.
-async fn exchange(ep: &Endpoint, pool: &Pool, request: &[u8], phase: &AtomicU8) -> Result<Answer, Error> {
+async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: &[u8], phase: &AtomicU8) -> Result<Answer, Error> {
     let set = |p: Phase| phase.store(p as u8, Ordering::Relaxed);
-    let mut conn = match pool.take() {
+    let mut conn = match pool.take(ep.idle_limit) {
         Some(conn) => conn,
         None => {
             set(Phase::Connect);
@@ -203,19 +274,28 @@ async fn exchange(ep: &Endpoint, pool: &Pool, request: &[u8], phase: &AtomicU8) 
     set(Phase::Send);
     crate::requests::note_request_leaving();
     let sent = async { conn.io.write_all(request).await?; conn.io.flush().await };
-    sent.await.map_err(|e| failure::io_failure(&e, Phase::Send))?;
+    if let Err(e) = sent.await {
+        let failed = failure::io_failure(&e, Phase::Send);
+        return early_answer(failed, read_answer(&mut conn, phase).await);
+    }
+    let answer = read_answer(&mut conn, phase).await?;
+    if answer.0.keep_alive && conn.buf.is_empty() && conn.io.drained() {
+        pool.put(conn, ep.idle_limit);
+    }
+    Ok(answer)
+}
+
+/// Read one answer from `conn`.
+async fn read_answer(conn: &mut Conn, phase: &AtomicU8) -> Result<Answer, Error> {
     let mut reader = Reader::new();
     loop {
         let (used, answer) = reader.advance(conn.buf.data()).map_err(Error::Transport)?;
         conn.buf.consume(used);
         if let Some(answer) = answer {
-            if answer.0.keep_alive && conn.buf.is_empty() && conn.io.drained() {
-                pool.put(conn);
-            }
             return Ok(answer);
         }
         let now = Phase::from(reader.stage());
-        set(now);
+        phase.store(now as u8, Ordering::Relaxed);
         let n = conn.io.read(conn.buf.spare()).await.map_err(|e| failure::io_failure(&e, now))?;
         if n == 0 {
             return reader.end_of_stream().map_err(|stage| failure::closed(stage.into()));
@@ -224,40 +304,41 @@ async fn exchange(ep: &Endpoint, pool: &Pool, request: &[u8], phase: &AtomicU8) 
     }
 }
 
-/// A new connection (and TLS session) to the endpoint.
+/// A new connection (and TLS session) to the endpoint. Connecting has one
+/// budget, `connect_limit`: the name lookup, every address tried and the
+/// TLS handshake share it (the call's own timeout bounds it too).
 async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
-    let started = Instant::now();
+    let deadline = Instant::now() + ep.connect_limit;
     let addrs: Vec<std::net::SocketAddr> = match ep.ip {
         Some(ip) => vec![std::net::SocketAddr::new(ip, ep.port)],
-        None => match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((ep.host.as_str(), ep.port))).await {
-            Ok(Ok(addrs)) => addrs.collect(),
-            Ok(Err(e)) => return Err(Error::Connect(format!("could not resolve {}: {e}", ep.host))),
-            Err(_) => return Err(failure::timed_out(Phase::Connect)),
-        },
+        None => ep.lookups.resolve(&ep.host, ep.port, deadline).await?,
     };
     let mut last = None;
     let mut tcp = None;
-    for addr in addrs {
-        let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
-        match tokio::time::timeout(left, TcpStream::connect(addr)).await {
+    for (i, addr) in addrs.iter().enumerate() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(failure::timed_out(Phase::Connect));
+        }
+        match tokio::time::timeout(lookup::share(left, addrs.len() - i), TcpStream::connect(addr)).await {
             Ok(Ok(s)) => {
                 tcp = Some(s);
                 break;
             }
             Ok(Err(e)) => last = Some((addr, e)),
-            Err(_) => return Err(failure::timed_out(Phase::Connect)),
+            Err(_) => last = Some((addr, std::io::ErrorKind::TimedOut.into())),
         }
     }
     let tcp = match (tcp, last) {
         (Some(tcp), _) => tcp,
-        (None, Some((addr, e))) => return Err(failure::connect_failure(&e, &ep.host, addr)),
+        (None, Some((addr, e))) => return Err(failure::connect_failure(&e, &ep.host, *addr)),
         (None, None) => return Err(Error::Connect(format!("{} resolved to no address", ep.host))),
     };
     tcp.set_nodelay(true).map_err(|e| Error::Connect(e.to_string()))?;
     let io = if ep.https {
         let connector = tokio_rustls::TlsConnector::from(ep.tls());
-        let left = CONNECT_TIMEOUT.saturating_sub(started.elapsed());
-        match tokio::time::timeout(left, connector.connect(ep.server_name()?, NoSigPipe(tcp))).await {
+        let handshake = connector.connect(ep.server_name()?, NoSigPipe(tcp));
+        match tokio::time::timeout_at(deadline.into(), handshake).await {
             Ok(Ok(tls)) => Io::Tls(Box::new(tls)),
             Ok(Err(e)) => return Err(failure::io_failure(&e, Phase::Connect)),
             Err(_) => return Err(failure::timed_out(Phase::Connect)),

@@ -27,7 +27,7 @@ static PKI: once_cell::sync::Lazy<dfx_sandbox::TestPki> =
 const OK_JSON: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"Status\":\"OK\"}";
 
 /// A test server's TLS settings: the `localhost` certificate, or another.
-fn server_config() -> Arc<rustls::ServerConfig> {
+pub(super) fn server_config() -> Arc<rustls::ServerConfig> {
     server_config_of(&PKI.localhost)
 }
 
@@ -46,7 +46,7 @@ fn server_config_of(id: &dfx_sandbox::TlsIdentity) -> Arc<rustls::ServerConfig> 
 
 /// A TLS server answering every request on a connection with `OK_JSON`;
 /// its port and how many connections it accepted.
-fn server() -> (u16, Arc<AtomicUsize>) {
+pub(super) fn server() -> (u16, Arc<AtomicUsize>) {
     server_with(server_config())
 }
 
@@ -84,16 +84,16 @@ fn server_with(config: Arc<rustls::ServerConfig>) -> (u16, Arc<AtomicUsize>) {
 
 /// An endpoint for `url` trusting the test CA (or, with `trust` false,
 /// only the built-in roots).
-fn endpoint(url: &str, trust: bool) -> Arc<Endpoint> {
+pub(super) fn endpoint(url: &str, trust: bool) -> Arc<Endpoint> {
     let builtin = Trust::default();
     let trust = if trust { builtin.with_added(pem_cas(PKI.ca_pem.as_bytes()).unwrap()) } else { builtin };
     Arc::new(Endpoint::new(&Url::parse(url).unwrap(), trust.client_config().unwrap()))
 }
 
-const STATUS: Request<'static> = Request { method: Method::Get, path: "status", bearer: Some("t0ken"), body: None, session_header: false };
+pub(super) const STATUS: Request<'static> = Request { method: Method::Get, path: "status", bearer: Some("t0ken"), body: None, session_header: false };
 
-fn blocking_status(ep: &Endpoint, alive: &Arc<()>) -> Result<crate::response::Response, Error> {
-    blocking::Call { endpoint: ep, transport: Arc::as_ptr(alive) as usize, alive, deadline: None }.send(STATUS)
+fn blocking_status(ep: &Endpoint, alive: &Arc<super::registry::Registry>) -> Result<crate::response::Response, Error> {
+    blocking::Call { endpoint: ep, transport: Arc::as_ptr(alive) as usize, registry: alive, deadline: None }.send(STATUS)
 }
 
 fn async_status(ep: &Arc<Endpoint>, pool: &Arc<nonblocking::Pool>) -> Result<crate::response::Response, Error> {
@@ -105,7 +105,7 @@ fn async_status(ep: &Arc<Endpoint>, pool: &Arc<nonblocking::Pool>) -> Result<cra
 fn https_exchanges_on_kept_alive_connections() {
     let (port, accepted) = server();
     let ep = endpoint(&format!("https://localhost:{port}"), true);
-    let alive = Arc::new(());
+    let alive = super::registry::Registry::new();
     for _ in 0..3 {
         let r = blocking_status(&ep, &alive).unwrap();
         assert_eq!((r.status(), r.body()), (200, r#"{"Status":"OK"}"#));
@@ -123,7 +123,7 @@ fn https_exchanges_on_kept_alive_connections() {
 fn a_certificate_for_another_name_or_from_an_unknown_ca_is_refused() {
     let (port, _) = server();
     let pool = Arc::new(nonblocking::Pool::default());
-    let alive = Arc::new(());
+    let alive = super::registry::Registry::new();
     // The certificate names localhost, not 127.0.0.1.
     let wrong_name = endpoint(&format!("https://127.0.0.1:{port}"), true);
     // The built-in (Mozilla) roots do not include the test CA.
@@ -196,7 +196,7 @@ fn a_stray_answer_left_inside_tls_is_never_given_to_the_next_request() {
     first.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 17\r\n\r\n{\"Status\":\"EVIL\"}");
     let replies = vec![first, OK_JSON.to_vec()];
     let ep = endpoint(&format!("https://localhost:{}", scripted(replies.clone(), false)), true);
-    let alive = Arc::new(());
+    let alive = super::registry::Registry::new();
     // (A new connection's first answer is the long one again.)
     let fresh = |body: &str| body.starts_with(r#"{"Status":"AAA"#);
     assert!(fresh(blocking_status(&ep, &alive).unwrap().body()));
@@ -211,7 +211,7 @@ fn a_stray_answer_left_inside_tls_is_never_given_to_the_next_request() {
 fn a_tls_failure_after_the_request_went_out_may_have_been_sent() {
     // A renew must then be "outcome unknown", never "nothing was sent".
     let ep = endpoint(&format!("https://localhost:{}", scripted(vec![vec![]], true)), true);
-    let alive = Arc::new(());
+    let alive = super::registry::Registry::new();
     let e = blocking_status(&ep, &alive).unwrap_err();
     assert!(e.may_have_been_sent(), "blocking: {e:?}");
     let pool = Arc::new(nonblocking::Pool::default());
@@ -221,7 +221,7 @@ fn a_tls_failure_after_the_request_went_out_may_have_been_sent() {
 
 /// The TLS failure of both paths against `port` with `ep`, as text.
 fn tls_failures(ep: &Arc<Endpoint>) -> [String; 2] {
-    let alive = Arc::new(());
+    let alive = super::registry::Registry::new();
     let pool = Arc::new(nonblocking::Pool::default());
     let as_tls = |e: Error| match e {
         Error::Tls(m) => m,
@@ -262,7 +262,7 @@ fn an_empty_trust_refuses_every_server_and_says_so() {
     // Only the added CA, no built-in roots: accepted.
     let only = none.with_added(pem_cas(PKI.ca_pem.as_bytes()).unwrap());
     ep.set_tls(only.client_config().unwrap());
-    let alive = Arc::new(());
+    let alive = super::registry::Registry::new();
     assert_eq!(blocking_status(&ep, &alive).unwrap().status(), 200);
 }
 
@@ -270,7 +270,7 @@ fn an_empty_trust_refuses_every_server_and_says_so() {
 fn new_tls_settings_apply_to_the_next_connection() {
     let (port, _) = server();
     let ep = endpoint(&format!("https://localhost:{port}"), false);
-    let (alive, pool) = (Arc::new(()), Arc::new(nonblocking::Pool::default()));
+    let (alive, pool) = (super::registry::Registry::new(), Arc::new(nonblocking::Pool::default()));
     assert!(matches!(blocking_status(&ep, &alive), Err(Error::Tls(_))));
     ep.set_tls(Trust::default().with_added(pem_cas(PKI.ca_pem.as_bytes()).unwrap()).client_config().unwrap());
     assert_eq!(blocking_status(&ep, &alive).unwrap().status(), 200);
@@ -293,5 +293,77 @@ fn a_plain_http_server_is_named_as_not_speaking_tls() {
     for m in tls_failures(&endpoint(&format!("https://localhost:{port}"), true)) {
         assert!(m.contains("does not speak TLS") && m.contains("http://"), "{m}");
         assert!(!m.contains("corrupt message"), "{m}");
+    }
+}
+
+#[test]
+fn a_connection_the_server_closed_with_close_notify_is_not_reused() {
+    // The answer and a TLS close_notify in one TCP write, without
+    // `Connection: close`, and the TCP connection left open: the client
+    // reads both at once. The next call must take a new connection, not
+    // fail as a lost connection on this one.
+    let config = server_config();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    thread::spawn(move || {
+        for tcp in listener.incoming() {
+            let Ok(tcp) = tcp else { return };
+            count.fetch_add(1, Ordering::SeqCst);
+            let config = config.clone();
+            thread::spawn(move || {
+                let mut tls = rustls::StreamOwned::new(rustls::ServerConnection::new(config).unwrap(), tcp);
+                let (mut head, mut byte) = (Vec::new(), [0u8; 1]);
+                while !head.ends_with(b"\r\n\r\n") {
+                    match tls.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                tls.conn.writer().write_all(OK_JSON).unwrap();
+                tls.conn.send_close_notify();
+                let mut records = Vec::new();
+                while tls.conn.wants_write() {
+                    tls.conn.write_tls(&mut records).unwrap();
+                }
+                tls.sock.write_all(&records).unwrap();
+                // Keep the TCP connection open and swallow what comes.
+                let mut sink = [0u8; 4096];
+                while tls.sock.read(&mut sink).unwrap_or(0) > 0 {}
+            });
+        }
+    });
+    let ep = endpoint(&format!("https://localhost:{port}"), true);
+    let alive = super::registry::Registry::new();
+    for i in 0..2 {
+        let r = blocking_status(&ep, &alive);
+        assert!(r.as_ref().is_ok_and(|r| r.status() == 200), "blocking, call {i}: {r:?}");
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 2, "blocking: a new connection for the second call");
+    let pool = Arc::new(nonblocking::Pool::default());
+    for i in 0..2 {
+        let r = async_status(&ep, &pool);
+        assert!(r.as_ref().is_ok_and(|r| r.status() == 200), "async, call {i}: {r:?}");
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 4, "async: a new connection for the second call");
+}
+
+#[test]
+fn an_answer_sent_before_the_body_was_read_is_the_calls_answer_over_tls() {
+    // The server reads the head, answers 413, and closes 500 ms later
+    // without reading the 8 MiB body: the write fails, the 413 stands.
+    let reply = b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{\"Code\":\"TOO_LARGE\"}";
+    let ep = endpoint(&format!("https://localhost:{}", scripted(vec![reply.to_vec()], false)), true);
+    let body = vec![b'x'; 8 << 20];
+    let big = Request { method: Method::Post, path: "auths/renew", bearer: None, body: Some(&body), session_header: false };
+    let alive = super::registry::Registry::new();
+    let call = blocking::Call { endpoint: &ep, transport: Arc::as_ptr(&alive) as usize, registry: &alive, deadline: None };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let pool = Arc::new(nonblocking::Pool::default());
+    let timeout = Some(Duration::from_secs(10));
+    for (path, result) in [("blocking", call.send(big)), ("async", rt.block_on(nonblocking::send(&ep, &pool, big, timeout)))] {
+        let status = result.as_ref().err().and_then(Error::response).map(crate::response::Response::status);
+        assert_eq!(status, Some(413), "{path}: {result:?}");
     }
 }
