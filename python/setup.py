@@ -91,6 +91,11 @@ def stage_crate(dest):
                     original = manifest.parent / rel
                     if original.is_file():
                         os.utime(target, (original.stat().st_mtime,) * 2)
+    # Directories too: a build script's rerun-if-changed may name one.
+    for directory in sorted((d for d in dest.rglob("*") if d.is_dir()), reverse=True):
+        original = manifest.parent / directory.relative_to(dest)
+        if original.is_dir():
+            os.utime(directory, (original.stat().st_mtime,) * 2)
     for name in CRATE_FILES:
         if not (dest / name).is_file():
             sys.exit(f"dfx: the packaged crate lacks {name}")
