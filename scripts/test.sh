@@ -49,7 +49,9 @@ memcheck="valgrind --quiet --leak-check=full --errors-for-leak-kinds=definite,in
 suite "c: failure paths under valgrind memcheck" $sb env DFX_TEST_NO_FORK=1 $memcheck build/test_failures
 suite "c: session under valgrind memcheck" $sb env DFX_TEST_HOLD_MS=3000 $memcheck build/test_session
 pkg=scripts/test-packaging.sh
-suite "python: pip install ./python into a fresh venv (build/venv)" $pkg python-install
+suite "python: sdist, the wheel built from it (release libdfx inside), tag and contents" $pkg python-wheel
+suite "python: the wheel in a fresh venv elsewhere, no DFX_LIBRARY: renew, quickstart; build/venv" \
+    $pkg python-install
 suite "python: dfx package tests (installed copy; declarations vs header)" $pkg python-tests
 suite "python: quickstart example (installed package)" $sb $quickstart build/venv/bin/python examples/quickstart.py
 suite "python: asyncio example, 300 renews (installed package)" $sb bash -c \
