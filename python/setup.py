@@ -122,6 +122,9 @@ setup(
             binding=Binding.NoBinding,
             # The wheel carries exactly the versions in Cargo.lock.
             args=["--locked"],
+            # No symbol table beyond the exported functions (.dynsym): the
+            # linker strips, so cross builds are stripped too.
+            rustc_flags=["-C", "strip=symbols"],
         )
     ],
     cmdclass={"build_rust": BuildRust, "bdist_wheel": BdistWheel, "sdist": Sdist},
