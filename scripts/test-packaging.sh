@@ -8,7 +8,8 @@
 #                                             in release inside; auditwheel's manylinux tag) in build/python-dist
 #   scripts/test-packaging.sh python-install  that wheel into a fresh venv outside the checkout: from
 #                                             another directory, with no DFX_LIBRARY, a renew and the
-#                                             quickstart against a sandbox; then into build/venv
+#                                             quickstart against a sandbox; library= and DFX_LIBRARY
+#                                             still win over the bundled copy; then into build/venv
 #   scripts/test-packaging.sh python-tests    the package's tests with build/venv, against a sandbox
 #   scripts/test-packaging.sh cxx-example     build examples/cpp with -Wall -Wextra -Werror -pedantic, run it
 #   scripts/test-packaging.sh cxx-tests       tests/cpp (dfx.hpp) under valgrind memcheck
@@ -113,6 +114,11 @@ python-install)
         "$root/$sb" bash -c 'python3 "$0/scripts/sandbox-seed.py" pair | "${@}" installed_renew.py' \
             "$root" "${run[@]}"
         "$root/$sb" "$root/$quickstart" "${run[@]}" quickstart.py
+        # An explicit path, then DFX_LIBRARY, still win over the bundled copy.
+        "${run[@]}" -c 'import dfx, sys; n = dfx.load_library(sys.argv[1])._name
+assert n == sys.argv[1], n; print("library= wins:", n)' "$lib/libdfx.so"
+        DFX_LIBRARY=$lib/libdfx.so "$tmp/venv/bin/python" -c 'import dfx, os; n = dfx.load_library()._name
+assert n == os.environ["DFX_LIBRARY"], n; print("DFX_LIBRARY wins:", n)'
     )
     # build/venv, for the suites that follow, gets the same wheel.
     rm -rf "$venv"
