@@ -8,12 +8,14 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=$root/build/python-build
-if [ ! -x "$venv/bin/auditwheel" ]; then
+requires=$(sed -n 's/^requires = \[\(.*\)\]/\1/p' "$root/python/pyproject.toml" | tr -d '",')
+[ -n "$requires" ] || { echo "python-build-venv: no build-system requires in python/pyproject.toml" >&2; exit 1; }
+# Made again when pyproject.toml's requirements change.
+if [ ! -x "$venv/bin/auditwheel" ] || [ "$(cat "$venv/requires.txt" 2>/dev/null)" != "$requires" ]; then
     rm -rf "$venv"
     python3 -m venv "$venv" >&2
-    requires=$(sed -n 's/^requires = \[\(.*\)\]/\1/p' "$root/python/pyproject.toml" | tr -d '",')
-    [ -n "$requires" ] || { echo "python-build-venv: no build-system requires in python/pyproject.toml" >&2; exit 1; }
     # shellcheck disable=SC2086
     "$venv/bin/pip" install --quiet --disable-pip-version-check build auditwheel $requires >&2
+    echo "$requires" > "$venv/requires.txt"
 fi
 echo "$venv"
