@@ -184,7 +184,7 @@ python_wheel() {
     esac
     echo "=== $t: Python wheel"
     pybuild=$(scripts/python-build-venv.sh) || return 1
-    rm -rf "$dest/python-raw" "$dest"/dfx-*.whl
+    rm -rf "$dest/python-raw" "$dest"/dfx-*.whl python/build
     (
         setup "$t" || exit 1
         [ "$profile" = release ] || echo "  (the wheel's library is a release build whatever --profile says)"
