@@ -3,10 +3,16 @@
 # machine. See docs/cross-builds.md for what each needs and what cannot be
 # built here.
 #
-#   scripts/cross-build.sh [--profile release|debug] [--check] [--no-default-features] [TARGET...]
+#   scripts/cross-build.sh [--profile release|debug] [--check] [--no-default-features] [--python-wheel] [TARGET...]
 #
 # --no-default-features builds the size-tuned library (no `proxy` feature:
 # environment proxies ignored, reqwest not linked).
+#
+# --python-wheel also builds the Python package's wheel for the Linux
+# targets (aarch64-unknown-linux-gnu), with libdfx (release) inside, into
+# target/cross/dist/TARGET/, tags it with auditwheel's manylinux tag and
+# checks its tag and contents (scripts/check-wheel.py). It is built, not
+# run: that needs a Python for the target.
 #
 # TARGETs (default: all of them):
 #   aarch64-unknown-linux-gnu   ARM64 Linux (Raspberry Pi 4/5-class kiosks): libdfx.so + libdfx.a
@@ -32,6 +38,7 @@ cd "$root"
 
 profile=release
 check=0
+python_wheel=0
 features=()
 targets=()
 while [ $# -gt 0 ]; do
@@ -39,6 +46,7 @@ while [ $# -gt 0 ]; do
         --profile) profile=$2; shift 2 ;;
         --check) check=1; shift ;;
         --no-default-features) features=(--no-default-features); shift ;;
+        --python-wheel) python_wheel=1; shift ;;
         -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         -*) echo "cross-build.sh: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
@@ -164,6 +172,33 @@ build() {
     done | tee -a "$dist/sizes.txt"
 }
 
+# The Python wheel for a Linux target: setuptools-rust builds the crate from
+# the checkout for CARGO_BUILD_TARGET, with the same compilers, into the
+# cross target dir; the wheel is tagged linux_ARCH, then retagged with the
+# manylinux tag auditwheel finds the library qualifies for.
+python_wheel() {
+    local t=$1 arch pybuild dest=$dist/$t
+    case $t in
+        aarch64-unknown-linux-gnu) arch=aarch64 ;;
+        *) echo "  no Python wheel for $t (Linux targets only)"; return 1 ;;
+    esac
+    echo "=== $t: Python wheel"
+    pybuild=$(scripts/python-build-venv.sh) || return 1
+    rm -rf "$dest/python-raw" "$dest"/dfx-*.whl python/build
+    (
+        setup "$t" || exit 1
+        [ "$profile" = release ] || echo "  (the wheel's library is a release build whatever --profile says)"
+        CARGO_BUILD_TARGET=$t nice -n 19 "$pybuild/bin/python" -m build --wheel --no-isolation \
+            -C--build-option=--plat-name=linux_$arch --outdir "$dest/python-raw" python >"$dist/$t-wheel.log" 2>&1
+    ) || { tail -n 30 "$dist/$t-wheel.log"; echo "  wheel build failed: see $dist/$t-wheel.log"; return 1; }
+    rm -rf python/build python/*.egg-info
+    "$pybuild/bin/auditwheel" show "$dest"/python-raw/*.whl 2>/dev/null | tr -s ' \n' ' ' | cut -c 1-160 | sed 's/^/  /'
+    "$pybuild/bin/auditwheel" repair --patcher none --wheel-dir "$dest" "$dest"/python-raw/*.whl \
+        > "$dist/$t-repair.log" 2>&1 || { cat "$dist/$t-repair.log"; return 1; }
+    "$pybuild/bin/python" scripts/check-wheel.py "$dest"/dfx-*-py3-none-*.whl "$arch" | sed 's/^/  /'
+    [ "${PIPESTATUS[0]}" -eq 0 ]
+}
+
 check_aarch64() {
     local t=aarch64-unknown-linux-gnu sysroot=/usr/aarch64-linux-gnu
     need qemu-aarch64 "apt-get install qemu-user" || return 1
@@ -205,6 +240,11 @@ failed=()
 for t in "${targets[@]}"; do
     build "$t" || failed+=("$t")
 done
+if [ "$python_wheel" = 1 ]; then
+    for t in "${targets[@]}"; do
+        case $t in *-linux-gnu) python_wheel "$t" || failed+=("$t Python wheel") ;; esac
+    done
+fi
 if [ "$check" = 1 ] && [[ " ${targets[*]} " == *" aarch64-unknown-linux-gnu "* ]]; then
     check_aarch64 || failed+=("qemu check")
 fi

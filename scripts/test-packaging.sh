@@ -4,8 +4,13 @@
 # these tests install and link it to stay fast; `make install` defaults to
 # the release build).
 #
-#   scripts/test-packaging.sh python-install  pip-install python/ into a fresh venv, build/venv
-#   scripts/test-packaging.sh python-tests    the package's tests with that venv, against a sandbox
+#   scripts/test-packaging.sh python-wheel    the sdist of python/, and the wheel built from it (libdfx
+#                                             in release inside; auditwheel's manylinux tag) in build/python-dist
+#   scripts/test-packaging.sh python-install  that wheel into a fresh venv outside the checkout: from
+#                                             another directory, with no DFX_LIBRARY, a renew and the
+#                                             quickstart against a sandbox; library= and DFX_LIBRARY
+#                                             still win over the bundled copy; then into build/venv
+#   scripts/test-packaging.sh python-tests    the package's tests with build/venv, against a sandbox
 #   scripts/test-packaging.sh cxx-example     build examples/cpp with -Wall -Wextra -Werror -pedantic, run it
 #   scripts/test-packaging.sh cxx-tests       tests/cpp (dfx.hpp) under valgrind memcheck
 #   scripts/test-packaging.sh abi             exported symbols, SONAME, versions, no OpenSSL
@@ -19,6 +24,7 @@ cd "$root"
 
 lib=$root/target/debug
 venv=$root/build/venv
+pydist=$root/build/python-dist
 pkg=$root/build/pkg
 prefix=$pkg/prefix
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
@@ -42,6 +48,13 @@ tool() {
     echo "$root/build/tools/bin/$name"
 }
 
+# The wheel python-wheel built.
+built_wheel() {
+    local wheels=("$pydist"/dfx-"$version"-py3-none-*.whl)
+    [ ${#wheels[@]} -eq 1 ] && [ -f "${wheels[0]}" ] || fail "no single dfx wheel in $pydist: run '$0 python-wheel' first"
+    echo "${wheels[0]}"
+}
+
 # Install the debug build into build/pkg/prefix, fresh.
 install_prefix() {
     rm -rf "$pkg"
@@ -55,13 +68,62 @@ run_installed() {
 }
 
 case ${1:-} in
+python-wheel)
+    pybuild=$(scripts/python-build-venv.sh)
+    rm -rf "$pydist" "$root/build/python-sdist"
+    mkdir -p "$pydist"
+    "$pybuild/bin/python" -m build --sdist --no-isolation --outdir "$pydist" python > "$pydist/sdist.log" 2>&1 ||
+        { tail -n 30 "$pydist/sdist.log"; fail "no sdist (log: $pydist/sdist.log)"; }
+    rm -rf python/build python/*.egg-info
+    sdist=$pydist/dfx-$version.tar.gz
+    echo "sdist: $(basename "$sdist"), $(tar tzf "$sdist" | grep -c '/rust/src/.*\.rs$') Rust sources"
+    if tar tzf "$sdist" | grep -E '/rust/(target|sandbox|bench|tests|examples)/'; then
+        fail "the sdist holds more than the library's sources (above)"
+    fi
+    # The wheel is built from the unpacked sdist, so the sdist is proven to
+    # build on its own; at a fixed path and with the checkout's target dir,
+    # so a second run only rebuilds what changed.
+    mkdir -p "$root/build/python-sdist"
+    tar xzf "$sdist" -C "$root/build/python-sdist"
+    CARGO_TARGET_DIR=$root/target "$pybuild/bin/python" -m build --wheel --no-isolation --outdir "$pydist/raw" \
+        "$root/build/python-sdist/dfx-$version" > "$pydist/build.log" 2>&1 ||
+        { tail -n 30 "$pydist/build.log"; fail "the wheel did not build from the sdist (log: $pydist/build.log)"; }
+    raw=$(ls "$pydist"/raw/*.whl)
+    # The manylinux tag the library qualifies for: auditwheel reads the
+    # glibc symbol versions and the libraries it needs (none to graft, so
+    # no ELF patcher is needed) and retags the wheel.
+    "$pybuild/bin/auditwheel" show "$raw" 2>/dev/null | tr -s ' \n' ' ' | cut -c 1-160; echo
+    "$pybuild/bin/auditwheel" repair --patcher none --wheel-dir "$pydist" "$raw" > "$pydist/repair.log" 2>&1 ||
+        { cat "$pydist/repair.log"; fail "auditwheel repair failed"; }
+    "$pybuild/bin/python" scripts/check-wheel.py "$(built_wheel)" x86_64
+    ;;
 python-install)
+    wheel=$(built_wheel)
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    # A fresh venv outside the checkout; the wheel needs nothing else (--no-index).
+    python3 -m venv "$tmp/venv"
+    "$tmp/venv/bin/pip" install --quiet --disable-pip-version-check --no-index "$wheel"
+    # From another directory, with nothing pointing at a library: only the
+    # copy inside the installed package can be found.
+    mkdir "$tmp/elsewhere"
+    cp examples/quickstart.py tests/python/installed_renew.py "$tmp/elsewhere/"
+    (
+        cd "$tmp/elsewhere"
+        run=(env -u DFX_LIBRARY -u LD_LIBRARY_PATH -u PYTHONPATH "$tmp/venv/bin/python")
+        "$root/$sb" bash -c 'python3 "$0/scripts/sandbox-seed.py" pair | "${@}" installed_renew.py' \
+            "$root" "${run[@]}"
+        "$root/$sb" "$root/$quickstart" "${run[@]}" quickstart.py
+        # An explicit path, then DFX_LIBRARY, still win over the bundled copy.
+        "${run[@]}" -c 'import dfx, sys; n = dfx.load_library(sys.argv[1])._name
+assert n == sys.argv[1], n; print("library= wins:", n)' "$lib/libdfx.so"
+        DFX_LIBRARY=$lib/libdfx.so "$tmp/venv/bin/python" -c 'import dfx, os; n = dfx.load_library()._name
+assert n == os.environ["DFX_LIBRARY"], n; print("DFX_LIBRARY wins:", n)'
+    )
+    # build/venv, for the suites that follow, gets the same wheel.
     rm -rf "$venv"
     python3 -m venv "$venv"
-    # A normal pip install from the repository: pip fetches the build backend
-    # (setuptools) into an isolated build environment, from its cache or PyPI.
-    "$venv/bin/pip" install --quiet --disable-pip-version-check ./python
-    rm -rf python/build python/*.egg-info
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --no-index "$wheel"
     "$venv/bin/python" -c 'import dfx, sys; print("installed", dfx.__file__); sys.exit("/python/dfx/" in dfx.__file__)'
     ;;
 python-tests)

@@ -58,7 +58,9 @@ suite "c: session under valgrind memcheck" $sb env DFX_TEST_HOLD_MS=3000 $memche
 suite "c: client lifetime under valgrind memcheck" $sb env DFX_TEST_ROUNDS=40 DFX_TEST_VALGRIND=1 $memcheck build/test_lifetime
 suite "c: dfx_call under valgrind memcheck" $sb $memcheck build/test_call
 pkg=scripts/test-packaging.sh
-suite "python: pip install ./python into a fresh venv (build/venv)" $pkg python-install
+suite "python: sdist, the wheel built from it (release libdfx inside), tag and contents" $pkg python-wheel
+suite "python: the wheel in a fresh venv elsewhere, no DFX_LIBRARY: renew, quickstart; build/venv" \
+    $pkg python-install
 suite "python: dfx package tests (installed copy; declarations vs header)" $pkg python-tests
 suite "python: quickstart example (installed package)" $sb $quickstart build/venv/bin/python examples/quickstart.py
 suite "python: asyncio example, 300 renews (installed package)" $sb bash -c \

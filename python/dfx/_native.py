@@ -157,7 +157,7 @@ def library_candidates(path=None):
 
     1. `path`, if given;
     2. the DFX_LIBRARY environment variable, if set;
-    3. next to the package (a copy bundled into dfx/ by whoever packaged it);
+    3. next to the package: the copy `pip install` built into dfx/ (setup.py);
     4. a source checkout the package sits in: target/debug, then target/release
        (so `python3 examples/quickstart.py` works right after `cargo build`);
     5. the system's library search path (ldconfig, LD_LIBRARY_PATH, ...).
