@@ -4,7 +4,10 @@
  *   dfx_renew seq   BASE_URL PAIRS_FILE COUNT|Ns 1    dfx_auth_renew(), blocking, sequential
  *   dfx_renew async BASE_URL PAIRS_FILE COUNT|Ns K    dfx_auth_renew_async(), K in flight
  *   dfx_renew call  BASE_URL PAIRS_FILE COUNT|Ns 1    dfx_call("auths.renew"), blocking, sequential
- *                                                     (its params_json built per call, as an app would)
+ *   dfx_renew call-async BASE_URL PAIRS_FILE COUNT|Ns K  dfx_call_async("auths.renew"), K in flight
+ *
+ * The call modes build the params JSON per renew ({"data":{"Token":...,
+ * "RefreshToken":...}}), as a caller of the generic call does.
  *
  * async keeps K renews outstanding: the callback (on a dfx thread) only
  * queues the finished chain and signals a condition variable; the main
@@ -44,6 +47,26 @@ static void on_renewed(void *user_data, DfxStatus status, DfxResponse *response)
     pthread_mutex_unlock(&queue.lock);
 }
 
+/* The generic call's params for renewing `p` (tokens are JSON-safe
+ * base64url and dots). */
+static const char *renew_params(const struct pair *p, char *buf, size_t cap) {
+    int n = snprintf(buf, cap, "{\"data\":{\"Token\":\"%s\",\"RefreshToken\":\"%s\"}}", p->token, p->refresh);
+    if (n < 0 || (size_t)n >= cap) {
+        fprintf(stderr, "renew params do not fit in %zu bytes\n", cap);
+        exit(1);
+    }
+    return buf;
+}
+
+/* Start one chain's renew in the chosen async form. */
+static DfxStatus start_async(DfxClient *client, int generic, struct chain *c) {
+    char params[4096];
+    if (generic)
+        return dfx_call_async(client, "auths.renew", renew_params(&c->pair, params, sizeof params), on_renewed, c,
+                              NULL);
+    return dfx_auth_renew_async(client, c->pair.token, c->pair.refresh, on_renewed, c, NULL);
+}
+
 /* Both strings out of the answer; the pair kept only if the chain goes on. */
 static int finish(struct pair *p, int *owned, DfxStatus st, DfxResponse *r, int again) {
     int ok = 0;
@@ -61,9 +84,11 @@ static int finish(struct pair *p, int *owned, DfxStatus st, DfxResponse *r, int 
 
 int main(int argc, char **argv) {
     struct args a;
-    parse_args(argc, argv, &a, "seq | async | call");
-    int async = strcmp(a.mode, "async") == 0, generic = strcmp(a.mode, "call") == 0;
-    if (!async && !generic && strcmp(a.mode, "seq") != 0) usage(argv[0], "seq | async | call");
+    parse_args(argc, argv, &a, "seq | async | call | call-async");
+    int generic = strncmp(a.mode, "call", 4) == 0;
+    int async = strcmp(a.mode, "async") == 0 || strcmp(a.mode, "call-async") == 0;
+    if (!async && strcmp(a.mode, "seq") != 0 && strcmp(a.mode, "call") != 0)
+        usage(argv[0], "seq | async | call | call-async");
     if (!async) a.inflight = 1;
 
     struct pair *first = load_pairs(a.pairs, a.inflight);
@@ -84,14 +109,9 @@ int main(int argc, char **argv) {
         while (MORE()) {
             started++;
             DfxResponse *r = NULL;
-            if (generic) {
-                static char params[8192];
-                snprintf(params, sizeof params, "{\"data\":{\"Token\":\"%s\",\"RefreshToken\":\"%s\"}}", p.token,
-                         p.refresh);
-                st = dfx_call(client, "auths.renew", params, &r);
-            } else {
-                st = dfx_auth_renew(client, p.token, p.refresh, &r);
-            }
+            char params[4096];
+            st = generic ? dfx_call(client, "auths.renew", renew_params(&p, params, sizeof params), &r)
+                         : dfx_auth_renew(client, p.token, p.refresh, &r);
             if (finish(&p, &owned, st, r, 1))
                 calls++;
             else if (++errors > 10)
@@ -107,10 +127,9 @@ int main(int argc, char **argv) {
     long active = 0;
     for (long i = 0; i < a.inflight && MORE(); i++) {
         chains[i].pair = first[i];
-        st = dfx_auth_renew_async(client, chains[i].pair.token, chains[i].pair.refresh, on_renewed, &chains[i],
-                                  NULL);
+        st = start_async(client, generic, &chains[i]);
         if (st != DFX_OK) {
-            fprintf(stderr, "dfx_auth_renew_async: %s: %s\n", dfx_status_name(st), dfx_last_error_message());
+            fprintf(stderr, "%s: %s: %s\n", a.mode, dfx_status_name(st), dfx_last_error_message());
             return 1;
         }
         started++;
@@ -134,9 +153,9 @@ int main(int argc, char **argv) {
                 again = 0; /* this chain's pair may be dead */
             }
             if (again) {
-                st = dfx_auth_renew_async(client, c->pair.token, c->pair.refresh, on_renewed, c, NULL);
+                st = start_async(client, generic, c);
                 if (st != DFX_OK) {
-                    fprintf(stderr, "dfx_auth_renew_async: %s: %s\n", dfx_status_name(st), dfx_last_error_message());
+                    fprintf(stderr, "%s: %s: %s\n", a.mode, dfx_status_name(st), dfx_last_error_message());
                     errors++;
                     continue;
                 }

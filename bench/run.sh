@@ -228,6 +228,7 @@ for r in $(seq "$ROUNDS"); do
     run_wrk "$r" wrk-64 64
     run_c "$r" curl-multi-64 64 curl_renew multi "${DURATION}s"
     run_c "$r" dfx-async-64 64 dfx_renew async "${DURATION}s"
+    run_c "$r" dfx-call-async-64 64 dfx_renew call-async "${DURATION}s"
 done
 
 # ---------------------------------------------------------------- memory
