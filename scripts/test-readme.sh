@@ -12,8 +12,8 @@
 # with no hand-made libdfx.so.0 link (build.rs makes it): the link is
 # removed before the README's commands run, and no README command makes it.
 #
-# The clone's target/ is build/readme/target, kept between runs so that
-# only dfx itself is rebuilt (release, LTO: a few minutes on a small machine).
+# The clone's target/ is the checkout's own (shared with the Python wheel's
+# release build), so only dfx itself is rebuilt (release, LTO).
 #   scripts/test-readme.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,11 +22,13 @@ clone=$work/dfx
 fail() { echo "test-readme: $*" >&2; exit 1; }
 
 rm -rf "$clone"
-mkdir -p "$work/target"
+mkdir -p "$root/target"
 git clone --quiet --no-local "$root" "$clone"
 changes=$(git -C "$root" diff HEAD --binary)
 [ -z "$changes" ] || (cd "$clone" && printf '%s\n' "$changes" | git apply)
-ln -s "$work/target" "$clone/target"
+# The checkout's own target/: the dependencies are built once for every
+# release build of the test command (this one, the Python wheel's).
+ln -s "$root/target" "$clone/target"
 
 # The marked blocks, in README order.
 mkdir -p "$work/extract"
