@@ -50,7 +50,9 @@ def main(wheel, arch):
         library = z.read("dfx/libdfx.so") if "dfx/libdfx.so" in names else fail("no dfx/libdfx.so")
     if f"Tag: {tag}" not in meta.splitlines() or "Root-Is-Purelib: false" not in meta.splitlines():
         fail(f"WHEEL metadata does not say Tag: {tag} and Root-Is-Purelib: false:\n{meta}")
-    expected = {f"dfx/{p.name}" for p in (ROOT / "python" / "dfx").glob("*.py")} | {"dfx/libdfx.so"}
+    # The modules, the typing stub and its marker, and the library.
+    expected = {f"dfx/{p.name}" for p in (ROOT / "python" / "dfx").glob("*.py")} | {
+        "dfx/libdfx.so", "dfx/_operations.pyi", "dfx/py.typed"}
     extra = {n for n in names - expected if not n.startswith(info)}
     if extra or expected - names:
         fail(f"contents differ: unexpected {sorted(extra)}, missing {sorted(expected - names)}")

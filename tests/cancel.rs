@@ -129,6 +129,23 @@ fn session_changing_calls_cancelled_in_flight_still_store_their_result() {
     let session = h.heard_within(3000).expect("the listener heard of the org login");
     assert_ne!(session["userToken"].as_str().unwrap(), user_token);
 
+    // An explicit renew of the pair the session holds: its new pair would be
+    // stored, so it is carried through too.
+    let stored = |field| unsafe {
+        let mut out = ptr::null_mut();
+        assert_eq!(dfx_session_get(c, field, &mut out), DFX_OK);
+        let value = CString::from(CStr::from_ptr(out));
+        dfx_string_free(out);
+        value
+    };
+    let (t, r) = (stored(DFX_SESSION_USER_TOKEN), stored(DFX_SESSION_USER_REFRESH_TOKEN));
+    let said = h.cancel_in_flight("auths/renew", 300, |ud, id| unsafe {
+        dfx_auth_renew_async(c, t.as_ptr(), r.as_ptr(), Some(on_done), ud, id)
+    });
+    background(said, "explicit renew of the stored pair");
+    let session = h.heard_within(3000).expect("the listener heard of the explicit renew");
+    assert_ne!(session["userToken"].as_str().unwrap(), t.to_str().unwrap());
+
     // A renew of the stored user pair.
     let said = h.cancel_in_flight("auths/renew", 300, |ud, id| unsafe {
         dfx_session_renew_async(c, DFX_TOKEN_USER, Some(on_done), ud, id)

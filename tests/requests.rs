@@ -118,3 +118,34 @@ fn a_panicking_call_completes_once_as_internal() {
     c.close();
     assert_eq!(c.requests_running(), 0);
 }
+
+#[test]
+fn close_cancels_at_once_and_then_refuses_new_calls() {
+    let sb = sandbox();
+    let c = client(&sb);
+    sb.push_fault(Fault { delay_ms: 3000, count: 0, ..fault("status", Action::None) });
+    let cancelled = Arc::new(AtomicUsize::new(0));
+    for _ in 0..300 {
+        let cancelled = cancelled.clone();
+        c.spawn(OnCancel::Abort, |c| async move { c.general().status().await }, |_| {}, move |r| {
+            if matches!(r, Err(Error::Cancelled(_))) {
+                cancelled.fetch_add(1, Ordering::SeqCst);
+            }
+        })
+        .unwrap();
+    }
+    let started = std::time::Instant::now();
+    c.close();
+    assert!(started.elapsed() < Duration::from_millis(1500), "not waited for the server: {:?}", started.elapsed());
+    assert_eq!(cancelled.load(Ordering::SeqCst), 300, "every call (on the wire or queued) cancelled");
+    // From now on: refused at once, and the completion never runs.
+    let ran = Arc::new(AtomicUsize::new(0));
+    let seen = ran.clone();
+    let refused = c.spawn(OnCancel::Abort, |c| async move { c.general().status().await }, |_| {}, move |_| {
+        seen.fetch_add(1, Ordering::SeqCst);
+    });
+    assert!(matches!(refused, Err(Error::Cancelled(dfx::Cancel::ClientClosing))), "{refused:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(ran.load(Ordering::SeqCst), 0);
+    assert_eq!(c.requests_running(), 0);
+}

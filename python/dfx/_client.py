@@ -121,16 +121,46 @@ def _text_of_bytes(value):
     raise TypeError(f"a {type(value).__name__} is not JSON")
 
 
+def _not_utf8(value, path):
+    """The path (`data.RefreshToken`) of the first text in `value` that is not
+    UTF-8 (a lone surrogate, or bytes that do not decode), or None."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+    elif isinstance(value, (bytes, bytearray)):
+        try:
+            bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            return path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else str(key)
+            bad = _not_utf8(key, inner) or _not_utf8(item, inner)
+            if bad:
+                return bad
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            bad = _not_utf8(item, f"{path}[{i}]")
+            if bad:
+                return bad
+    return None
+
+
 def _params_json(lib, operation, params):
-    """params_json for dfx_call: None (NULL) for no arguments. A lone
-    surrogate is passed on as the bytes it stands for, for dfx to refuse as
-    not UTF-8; a value JSON cannot hold is an ArgumentError."""
+    """params_json for dfx_call: None (NULL) for no arguments. Text that is
+    not UTF-8 is refused here, naming the key the caller wrote
+    (DFX_ERR_INVALID_UTF8); a value JSON cannot hold is an ArgumentError."""
     if params is None or (isinstance(params, dict) and not params):
         return None
+    name = operation.decode(errors="replace") if isinstance(operation, bytes) else operation
+    bad = _not_utf8(params, "")
+    if bad:
+        raise error_for(lib, DFX_ERR_INVALID_UTF8, f"{name}: `{bad}` is not valid UTF-8")
     try:
         text = json.dumps(params, ensure_ascii=False, allow_nan=False, default=_text_of_bytes)
     except (TypeError, ValueError) as e:
-        name = operation.decode(errors="replace") if isinstance(operation, bytes) else operation
         raise error_for(lib, DFX_ERR_INVALID_ARGUMENT, f"invalid argument: {name}: {e}") from None
     return text.encode("utf-8", "surrogatepass")
 

@@ -19,7 +19,7 @@ pub(crate) fn operations_json() -> &'static CStr {
 }
 
 fn operation(op: &Operation) -> Value {
-    json!({
+    let mut row = json!({
         "operation": op.name,
         "group": op.group(),
         "method": op.method_name(),
@@ -30,7 +30,12 @@ fn operation(op: &Operation) -> Value {
         "action_id": op.action_id,
         "params": op.params.iter().map(param).collect::<Vec<_>>(),
         "correction": op.correction,
-    })
+    });
+    if !op.one_of.is_empty() {
+        // Body fields of which at least one must be given.
+        row["one_of"] = json!(op.one_of);
+    }
+    row
 }
 
 fn param(p: &Param) -> Value {

@@ -140,6 +140,9 @@ pub(crate) struct Operation {
     pub(crate) params: &'static [Param],
     /// Which defect of the reference clients this row corrects.
     pub(crate) correction: Option<&'static str>,
+    /// Body fields of which at least one must be given, non-empty (none
+    /// of them is required on its own).
+    pub(crate) one_of: &'static [&'static str],
 }
 
 impl Operation {
@@ -183,7 +186,7 @@ const fn op(
     params: &'static [Param],
 ) -> Operation {
     let action_id = if action_id.is_empty() { None } else { Some(action_id) };
-    Operation { name, method, path, bearer, effect: None, action_id, params, correction: None }
+    Operation { name, method, path, bearer, effect: None, action_id, params, correction: None, one_of: &[] }
 }
 
 impl Operation {
@@ -194,6 +197,11 @@ impl Operation {
 
     const fn corrects(mut self, why: &'static str) -> Operation {
         self.correction = Some(why);
+        self
+    }
+
+    const fn one_of(mut self, fields: &'static [&'static str]) -> Operation {
+        self.one_of = fields;
         self
     }
 }

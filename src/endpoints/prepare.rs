@@ -234,6 +234,11 @@ fn check_fields(op: &Operation, p: &Param, value: &Value, fields: Fields) -> Res
             Some(v) => check_type(op, &format!("{}.{}", p.name, field.name), field.ty, v)?,
         }
     }
+    let given = |name: &&str| object.get(*name).is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+    if !op.one_of.is_empty() && !op.one_of.iter().any(given) {
+        let names: Vec<String> = op.one_of.iter().map(|n| format!("`{n}`")).collect();
+        return Err(bad(op, format!("`{}` needs at least one of {}", p.name, names.join(", "))));
+    }
     if fields == Fields::Known {
         if let Some(key) = object.keys().find(|k| !p.fields.iter().any(|f| f.name == k.as_str())) {
             return Err(Error::Internal(format!("{}: the typed call sends a field the table lacks: {key}", op.name)));

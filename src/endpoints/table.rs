@@ -348,7 +348,8 @@ pub(super) static TABLE: &[Operation] = &[
     ]),
     op("auths.sendResetMobile", PATCH, "auths/users/reset/mobile", DEVICE, "2302", &[
         body(&[o("Email", STR), o("PhoneNumber", STR)]),
-    ]),
+    ])
+    .one_of(&["Email", "PhoneNumber"]),
     op("auths.requestLoginCode", PATCH, "auths/users/code", DEVICE, "2303", &[
         body(&[f("PhoneNumber", STR), f("Identifier", STR)]),
     ])

@@ -199,3 +199,13 @@ fn edit_distances() {
     assert_eq!(edit_distance("", "abc"), 3);
     assert_eq!(edit_distance("same", "same"), 0);
 }
+
+#[test]
+fn a_row_can_ask_for_one_of_its_optional_fields() {
+    let e = prepare("auths.sendResetMobile", json!({"data": {}})).unwrap_err();
+    assert!(e.to_string().contains("`data` needs at least one of `Email`, `PhoneNumber`"), "{e}");
+    let e = prepare("auths.sendResetMobile", json!({"data": {"Email": "", "PhoneNumber": null}})).unwrap_err();
+    assert!(matches!(e, Error::InvalidArgument(_)), "{e}");
+    assert!(prepare("auths.sendResetMobile", json!({"data": {"PhoneNumber": "+1"}})).is_ok());
+    assert!(prepare("auths.sendResetMobile", json!({"data": {"Email": "a@b.c"}})).is_ok());
+}

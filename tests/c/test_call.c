@@ -13,7 +13,7 @@
 #include "check.h"
 #include "sandbox_ctl.h"
 
-static char license[256], org[256], email[256], password[256];
+static char license[256], org[256], email[256], password[256], study[256];
 
 /* The requests the sandbox recorded since the last call (a JSON array). */
 static char *recorded(void) { return sandbox_request("GET", "/_sandbox/requests", NULL); }
@@ -95,45 +95,53 @@ static void test_login(DfxClient *c) {
     forget();
 }
 
-/* The sandbox answers the measurement calls (200) or, where it does not
- * know them yet, 404: either is an answer handed out as a response. */
-static void check_answer(DfxStatus st, DfxResponse *r) {
-    CHECK(st == DFX_OK || st == DFX_ERR_API);
-    CHECK(r != NULL);
-    if (st == DFX_ERR_API) CHECK(dfx_response_status(r) == 404);
-}
-
+/* A measurement on the seed study: created, then its first, middle and
+ * last chunk; each answered 200, each as the wire should carry it. */
 static void test_measurement(DfxClient *c) {
     DfxResponse *r = NULL;
-    DfxStatus st = dfx_call(c, "measurements.create", "{\"data\":{\"StudyID\":\"study-1\",\"Resolution\":100}}", &r);
-    check_answer(st, r);
-    char id[256] = "m 1/x";
-    if (st == DFX_OK && dfx_response_get_string(r, "ID") != NULL)
+    char params[512];
+    snprintf(params, sizeof params, "{\"data\":{\"StudyID\":\"%s\",\"Resolution\":100}}", study);
+    CHECK_STATUS(dfx_call(c, "measurements.create", params, &r), DFX_OK);
+    char id[256] = "";
+    if (r != NULL && dfx_response_get_string(r, "ID") != NULL)
         snprintf(id, sizeof id, "%s", dfx_response_get_string(r, "ID"));
+    CHECK(id[0] != '\0');
     dfx_response_free(r);
     const char *create[] = {"\"Method\":\"POST\"", "\"Path\":\"measurements\"", "\"Query\":null",
-                            "\\\"StudyID\\\":\\\"study-1\\\"", "\\\"Resolution\\\":100", "\"authorization\":\"Bearer "};
-    check_wire(create, 6);
+                            "\\\"Resolution\\\":100", "\"authorization\":\"Bearer "};
+    check_wire(create, 5);
 
-    char params[512];
-    snprintf(params, sizeof params,
-             "{\"id\":\"%s\",\"data\":{\"Action\":\"FIRST::PROCESS\",\"Payload\":\"Y2h1bmsx\"}}", id);
-    st = dfx_call(c, "measurements.data", params, &r);
-    check_answer(st, r);
-    dfx_response_free(r);
-    if (strcmp(id, "m 1/x") == 0) {
-        const char *data[] = {"\"Path\":\"measurements/m%201%2Fx/data\"", "FIRST::PROCESS"};
-        check_wire(data, 2);
-    } else {
-        const char *data[] = {"/data\"", "FIRST::PROCESS", "Y2h1bmsx"};
+    const char *actions[] = {"FIRST::PROCESS", "CHUNK::PROCESS", "LAST::PROCESS"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(params, sizeof params, "{\"id\":\"%s\",\"data\":{\"Action\":\"%s\",\"Payload\":\"Y2h1bmsx\"}}", id,
+                 actions[i]);
+        CHECK_STATUS(dfx_call(c, "measurements.data", params, &r), DFX_OK);
+        dfx_response_free(r);
+        const char *data[] = {"/data\"", actions[i], "Y2h1bmsx"};
         check_wire(data, 3);
     }
+    /* The measurement is closed now: another chunk is the API's refusal. */
+    snprintf(params, sizeof params, "{\"id\":\"%s\",\"data\":{\"Action\":\"CHUNK::PROCESS\",\"Payload\":\"eA==\"}}", id);
+    CHECK_STATUS(dfx_call(c, "measurements.data", params, &r), DFX_ERR_API);
+    CHECK(r != NULL && dfx_response_error_code(r) != NULL &&
+          strcmp(dfx_response_error_code(r), "MEASUREMENT_CLOSED") == 0);
+    dfx_response_free(r);
+    forget();
+    /* A path value with reserved characters is encoded, and unknown. */
+    CHECK_STATUS(dfx_call(c, "measurements.data",
+                          "{\"id\":\"m 1/x\",\"data\":{\"Action\":\"FIRST::PROCESS\",\"Payload\":\"eA==\"}}", &r),
+                 DFX_ERR_API);
+    CHECK(r != NULL && dfx_response_status(r) == 404);
+    dfx_response_free(r);
+    const char *encoded[] = {"\"Path\":\"measurements/m%201%2Fx/data\""};
+    check_wire(encoded, 1);
 }
 
 static void test_list(DfxClient *c) {
     DfxResponse *r = NULL;
     DfxStatus st = dfx_call(c, "measurements.list", "{\"data\":{\"limit\":5,\"statusId\":\"COMPLETE\",\"date\":null}}", &r);
-    check_answer(st, r);
+    CHECK_STATUS(st, DFX_OK);
+    CHECK(r != NULL && dfx_response_body(r)[0] == '[');
     dfx_response_free(r);
     const char *wire[] = {"\"Method\":\"GET\"", "\"Path\":\"measurements\"", "\"Query\":\"StatusID=COMPLETE&Limit=5\""};
     check_wire(wire, 3);
@@ -188,6 +196,7 @@ int main(void) {
     json_string_field(seed, "Organization", org, sizeof org);
     json_string_field(seed, "Email", email, sizeof email);
     json_string_field(seed, "Password", password, sizeof password);
+    json_string_field(seed, "StudyID", study, sizeof study);
     free(seed);
 
     DfxClient *client = NULL;

@@ -108,12 +108,20 @@ int main() {
     CHECK(moved.organization_unregister_license().ok());
 
     // Any operation by its JavaScript name, blocking and async.
-    dfx::Response created = moved.call("measurements.create", R"({"data": {"StudyID": "s-1", "Resolution": 100}})");
-    CHECK(created.status() == 200 || created.status() == 404);  // 404 where the sandbox lacks it
     dfx::Response lic = moved.call("organizations.registerLicense",
         R"({"data": {"Key": "DFX-SANDBOX-LICENSE", "DeviceTypeID": "LINUX", "Name": "cpp", "Identifier": "dfxdemo",
             "Version": "1.0"}})");
     CHECK(lic.ok() && moved.session_get(dfx::SessionField::device_token) == lic.get_string("Token").value_or("?"));
+    dfx::Response login = moved.call("users.login",
+        R"({"data": {"Email": "developer@example.com", "Password": "sandbox-password"}})");
+    CHECK(login.ok() && moved.session_get(dfx::SessionField::user_token) == login.get_string("Token").value_or("?"));
+    // The sandbox's seed study (sandbox/README.md).
+    dfx::Response created = moved.call("measurements.create",
+        R"({"data": {"StudyID": "5b0e8d3c-2f4a-4e61-9c7d-1a2b3c4d5e60", "Resolution": 100}})");
+    CHECK(created.ok() && created.get_string("ID").has_value());
+    std::string chunk = R"({"id": ")" + std::string(created.get_string("ID").value_or("?")) +
+                        R"(", "data": {"Action": "FIRST::PROCESS", "Payload": "Y2h1bmsx"}})";
+    CHECK(moved.call("measurements.data", chunk).ok());
     CHECK(moved.call("general.status").get_string("StatusID") == std::optional<std::string_view>("ACTIVE"));
     CHECK(status_thrown([&] { moved.call("measurement.create", "{}"); }) == DFX_ERR_INVALID_ARGUMENT);
     CHECK(status_thrown([&] { moved.call("measurements.create", R"({"data": {"StudyID": 1}})"); }) ==

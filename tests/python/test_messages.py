@@ -106,19 +106,24 @@ class KeyNamesTest(unittest.TestCase):
 
     def test_missing_and_empty_keys_are_named_as_written(self):
         http = self.api.http
-        m = self.fails("DFX_ERR_NULL_ARGUMENT", http.auths.renew, {"RefreshToken": "r"})
-        self.assertIn('auths.renew: the data has no "Token"', m)
+        m = self.fails("DFX_ERR_INVALID_ARGUMENT", http.auths.renew, {"RefreshToken": "r"})
+        self.assertIn("auths.renew: `data` is missing its required field `Token`", m)
         self.assertNotIn("`token`", m)
         m = self.fails("DFX_ERR_INVALID_ARGUMENT", http.auths.renew, {"Token": "t", "RefreshToken": ""})
-        self.assertIn('"RefreshToken" must not be empty', m)
-        m = self.fails("DFX_ERR_NULL_ARGUMENT", http.users.loginWithPhoneCode, {"LoginCode": "1", "PhoneNumber": "+1"})
-        self.assertIn('"OrgKey"', m)
-        m = self.fails("DFX_ERR_NULL_ARGUMENT", http.organizations.registerLicense,
+        self.assertIn("`data.RefreshToken` must not be empty", m)
+        m = self.fails("DFX_ERR_INVALID_ARGUMENT", http.users.loginWithPhoneCode, {"LoginCode": "1", "PhoneNumber": "+1"})
+        self.assertIn("`OrgKey`", m)
+        self.assertNotIn("org_identifier", m)
+        m = self.fails("DFX_ERR_INVALID_ARGUMENT", http.organizations.registerLicense,
                        {"Key": "k", "DeviceTypeID": "LINUX", "Name": "n", "Version": "1"})
-        self.assertIn('organizations.registerLicense: the data has no "Identifier"', m)
+        self.assertIn("organizations.registerLicense: `data` is missing its required field `Identifier`", m)
         m = self.fails("DFX_ERR_INVALID_UTF8", http.auths.renew, {"Token": "t", "RefreshToken": "\udcff"})
-        self.assertIn('"RefreshToken" is not valid UTF-8', m)
+        self.assertIn("`data.RefreshToken` is not valid UTF-8", m)
+        self.assertNotIn("params_json", m)
+        m = self.fails("DFX_ERR_INVALID_UTF8", http.auths.renew, {"Token": b"\xff", "RefreshToken": "r"})
+        self.assertIn("`data.Token` is not valid UTF-8", m)
         m = self.fails("DFX_ERR_INVALID_ARGUMENT", http.auths.sendResetMobile, {})
-        self.assertIn('"Email", "PhoneNumber"', m)
+        self.assertIn("`Email`", m)
+        self.assertIn("`PhoneNumber`", m)
         # Optional keys stay optional: the call is made, the API answers.
         self.assertTrue(http.users.login({"Email": "a@b.c", "Password": "p"}).status)
