@@ -166,8 +166,15 @@ fn session_changing_calls_cancelled_in_flight_still_store_their_result() {
 #[test]
 fn other_calls_cancelled_in_flight_are_abandoned_and_say_so() {
     let h = Harness::new();
-    // An explicit pair the session does not hold: nothing would keep its
-    // new pair, so it is not waited for.
+    // An explicit pair the session does not hold (it holds another one):
+    // nothing would keep its new pair, so it is not waited for.
+    let (held, held_refresh) = pair(&h.sb);
+    let (held, held_refresh) = (CString::new(held).unwrap(), CString::new(held_refresh).unwrap());
+    unsafe {
+        assert_eq!(dfx_session_set(h.client, DFX_SESSION_DEVICE_TOKEN, held.as_ptr()), DFX_OK);
+        assert_eq!(dfx_session_set(h.client, DFX_SESSION_DEVICE_REFRESH_TOKEN, held_refresh.as_ptr()), DFX_OK);
+    }
+    while h.heard_within(100).is_some() {}
     let (token, refresh) = pair(&h.sb);
     let (t, r) = (CString::new(token).unwrap(), CString::new(refresh).unwrap());
     let started = Instant::now();
