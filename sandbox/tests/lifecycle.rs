@@ -131,7 +131,10 @@ fn register_license_success() {
     .complete();
     assert_eq!(resp.status, 200);
     let b = resp.json();
-    let keys: Vec<&str> = b.as_object().unwrap().keys().map(String::as_str).collect();
+    // The answer's keys, whatever order serde_json keeps them in (the
+    // workspace may build it with `preserve_order`).
+    let mut keys: Vec<&str> = b.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
     assert_eq!(keys, ["DeviceID", "RefreshToken", "RoleID", "Token", "UserID"]);
     let c = payload(b["Token"].as_str().unwrap());
     assert_eq!(c["Type"], "Device");
@@ -463,7 +466,8 @@ fn verify_token_claims_and_errors() {
     assert_eq!(resp.status, 200);
     let claims = resp.json();
     let jwt = payload(&d.token);
-    let keys: Vec<&str> = claims.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = claims.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
     assert_eq!(
         keys,
         ["ActiveLicense", "DeviceID", "ID", "OrganizationID", "Region", "RemainingMeasurement", "RoleID",
