@@ -196,7 +196,7 @@ impl fmt::Debug for Client {
     }
 }
 
-fn parse_base_url(text: &str) -> Result<Url, Error> {
+pub(crate) fn parse_base_url(text: &str) -> Result<Url, Error> {
     let bad = |why: &str| Err(Error::InvalidUrl(format!("{why}: {text:?}")));
     if text.trim().is_empty() {
         return Err(Error::InvalidUrl("the base URL is empty".into()));

@@ -268,7 +268,7 @@ pub(crate) struct Reader {
     chunked: Option<Chunked>,
     body: Vec<u8>,
     /// Largest body accepted ([`MAX_BODY_BYTES`]; smaller in tests).
-    limit: usize,
+    pub(crate) limit: usize,
 }
 
 /// The final head and the whole body.
