@@ -156,6 +156,8 @@ fn stricter() -> Vec<(&'static str, Vec<u8>)> {
         ("65 header lines", head(&many_headers)),
         ("a head over 64 KiB", head(&big_head)),
         ("a body over 64 MiB", big_body),
+        ("a bare LF ending a trailer line", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T:\n\r\n\r\n".to_vec()),
+        ("a trailer section hyper ends early", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T:\n\r\n2\r\nok\r\n0\r\n\r\n".to_vec()),
     ]
 }
 

@@ -24,6 +24,11 @@ pub const DELIBERATE: &[(&str, &str)] = &[
     ("too many headers", "dfx takes at most 64 header lines in a head (hyper 100): no API answer has more"),
     ("response head larger than", "dfx's head limit is below hyper's 400 KiB buffer: no API answer comes near it"),
     ("larger than", "dfx refuses bodies over its body limit (hyper has none): a hostile server must not exhaust the host's memory"),
+    (
+        "trailer line not ended by CRLF",
+        "a bare LF in the trailer section: hyper reads trailers up to the next CRLF CRLF and ignores whatever follows \
+         a blank line inside them; dfx refuses (RFC 9112 2.2 lets a recipient refuse a bare LF; dfx uses no trailer)",
+    ),
 ];
 
 /// Why `stream` makes dfx refuse on purpose where hyper answers, if it does.
