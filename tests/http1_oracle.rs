@@ -172,6 +172,16 @@ fn deliberate_stricter_choices_are_refused_by_dfx_and_taken_by_hyper() {
 }
 
 #[test]
+fn hyper_limits_dfx_does_not_share() {
+    let trailers: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
+    let stream = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n{trailers}\r\n");
+    let Verdict::Refused(e) = hyper_reads(stream.as_bytes(), AtEnd::Close) else { panic!("hyper took 101 trailers") };
+    assert!(oracle::HYPER_LIMITS.iter().any(|(words, _)| e.contains(words)), "{e}");
+    assert_eq!(read_response(stream.as_bytes(), 0), Verdict::Answer { status: 200, body: b"ok".to_vec(), reuse: true });
+    compare(stream.as_bytes()).unwrap();
+}
+
+#[test]
 fn content_length_with_a_plus_sign_is_refused() {
     // Issue 14: `+108` parsed as 108 by Rust's integer parsing; RFC 9110 8.6
     // allows digits only. Through the whole client too: not an answer.
