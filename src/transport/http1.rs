@@ -167,7 +167,7 @@ pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<Head>, String> {
     } else {
         match length {
             Some(Some(n)) => Framing::Length(n),
-            Some(None) => return Err("invalid Content-Length".into()),
+            Some(None) => return Err("invalid or conflicting Content-Length".into()),
             None => Framing::UntilClose,
         }
     };
