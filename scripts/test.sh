@@ -36,6 +36,7 @@ quickstart=scripts/run-quickstart.sh
 suite "rust: cargo test (core, C ABI from Rust, header, sandbox)" cargo test --workspace
 suite "rust: without the proxy feature (the size-tuned build's code)" \
     cargo test -p dfx --no-default-features --lib --test http1 --test auths --test requests
+suite "rust: fuzz targets on stable (corpus, then 60 s of mutations)" env DFX_FUZZ_SECS=60 cargo test -p dfx --test fuzz_replay
 suite "c: failure paths (shared libdfx.so)" $sb build/test_failures
 suite "c: failure paths (static libdfx.a)" $sb build/test_failures-static
 suite "c: no secret in any message (echoing server, bad URLs and arguments)" $sb build/test_secrets

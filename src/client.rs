@@ -235,7 +235,7 @@ const SCHEME_HINT: &str = "the base URL must start with https:// (or http:// for
 
 /// Check a base URL. A rejected URL is never echoed beyond its scheme and
 /// host: its user info, path, query or fragment may hold a secret.
-fn parse_base_url(text: &str) -> Result<Url, Error> {
+pub(crate) fn parse_base_url(text: &str) -> Result<Url, Error> {
     let text = text.trim();
     if text.is_empty() {
         return Err(Error::InvalidUrl("the base URL is empty".into()));

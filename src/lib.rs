@@ -31,6 +31,8 @@ mod users;
 mod wire;
 
 pub mod ffi;
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use auths::Auths;
 pub use client::{Client, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};

@@ -269,6 +269,24 @@ fn malformed_and_cut_answers() {
 }
 
 #[test]
+fn a_content_length_with_a_sign_is_refused() {
+    // Issue 14: `+15` was read as 15 (Rust's integer parsing takes a sign;
+    // RFC 9110 8.6 is digits only) and the call succeeded.
+    for path in PATHS {
+        let server = Server::start();
+        server.script([
+            Reply::ThenClose(b"HTTP/1.1 200 OK\r\nContent-Length: +15\r\n\r\n{\"Status\":\"OK\"}"),
+            Reply::ThenClose(b"HTTP/1.1 200 OK\r\nContent-Length: -0\r\n\r\n"),
+        ]);
+        let c = Caller::new(&server);
+        for _ in 0..2 {
+            let e = c.status(path).unwrap_err();
+            assert!(matches!(&e, Error::Transport(m) if m.contains("Content-Length")), "{path:?}: {e:?}");
+        }
+    }
+}
+
+#[test]
 fn a_shorter_timeout_applies_on_a_reused_connection() {
     for path in PATHS {
         let server = Server::start();

@@ -139,55 +139,98 @@ fn parse_head_within(buf: &[u8], room: usize) -> Result<Option<Head>, String> {
         Err(e) => return Err(format!("invalid HTTP response head: {e}")),
     };
     let status = response.code.unwrap_or_default();
-    let mut keep_alive = response.version == Some(1);
-    let mut length: Option<u64> = None;
+    // httparse takes any three digits; RFC 9110 15 codes start at 100.
+    if status < 100 {
+        return Err(format!("invalid HTTP status code {status:03}"));
+    }
+    let http10 = response.version == Some(0);
+    let (mut keep_alive_token, mut close) = (false, false);
+    // `Some(None)`: invalid or conflicting; an error only if it decides the framing.
+    let mut length: Option<Option<u64>> = None;
+    let mut transfer_encoding = false;
     let mut chunked = false;
-    let mut other_coding = false;
     let mut location = None;
     for h in response.headers.iter() {
-        let value = std::str::from_utf8(h.value).unwrap_or("").trim();
         if h.name.eq_ignore_ascii_case("content-length") {
-            let n = value.parse::<u64>().map_err(|_| "invalid Content-Length".to_owned())?;
-            if length.is_some_and(|m| m != n) {
-                return Err("conflicting Content-Length headers".into());
-            }
-            length = Some(n);
+            length = Some(match (length, content_length(h.value)) {
+                (None, n) => n,
+                (Some(Some(m)), Some(n)) if m == n => Some(n),
+                _ => None,
+            });
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-            // The final coding decides: chunked delimits the body, anything
-            // else means the body runs until the connection closes.
-            for coding in value.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-                chunked = coding.eq_ignore_ascii_case("chunked");
-                other_coding = !chunked;
-            }
+            // The final coding of the last line decides: chunked delimits the
+            // body, anything else means the body runs until the close.
+            transfer_encoding = true;
+            chunked = header_text(h.value)
+                .and_then(|v| v.rsplit(',').next())
+                .is_some_and(|c| c.trim().eq_ignore_ascii_case("chunked"));
         } else if h.name.eq_ignore_ascii_case("connection") {
-            for token in value.split(',').map(str::trim) {
-                if token.eq_ignore_ascii_case("close") {
-                    keep_alive = false;
-                } else if token.eq_ignore_ascii_case("keep-alive") && response.version == Some(0) {
-                    keep_alive = true;
-                }
+            for token in header_text(h.value).unwrap_or("").split(',').map(str::trim) {
+                close |= token.eq_ignore_ascii_case("close");
+                keep_alive_token |= token.eq_ignore_ascii_case("keep-alive");
             }
-        } else if h.name.eq_ignore_ascii_case("location") && !value.is_empty() {
-            location = Some(value.to_owned());
+        } else if h.name.eq_ignore_ascii_case("location") {
+            let value = std::str::from_utf8(h.value).unwrap_or("").trim();
+            if !value.is_empty() {
+                location = Some(value.to_owned());
+            }
         }
     }
+    // `close` wins over `keep-alive`, whichever comes first.
+    let mut keep_alive = (!http10 || keep_alive_token) && !close;
     let framing = if status == 204 || status == 304 || (100..200).contains(&status) {
         Framing::Empty
+    } else if transfer_encoding && http10 {
+        // RFC 9112 6.1: HTTP/1.0 has no Transfer-Encoding; the framing is faulty.
+        return Err("Transfer-Encoding in an HTTP/1.0 answer".into());
     } else if chunked {
         Framing::Chunked
-    } else if other_coding {
+    } else if transfer_encoding {
         Framing::UntilClose
-    } else if let Some(n) = length {
-        Framing::Length(n)
     } else {
-        Framing::UntilClose
+        match length {
+            Some(Some(n)) => Framing::Length(n),
+            Some(None) => return Err("invalid or conflicting Content-Length".into()),
+            None => Framing::UntilClose,
+        }
     };
-    // Both Content-Length and Transfer-Encoding (chunked wins): RFC 9112
-    // says close afterwards, as the framing is ambiguous to other parties.
-    if framing == Framing::UntilClose || status == 101 || (length.is_some() && (chunked || other_coding)) {
+    // Both Content-Length and Transfer-Encoding (which wins): RFC 9112 says
+    // close afterwards, as the framing is ambiguous to other parties.
+    if framing == Framing::UntilClose || status == 101 || (length.is_some() && transfer_encoding) {
         keep_alive = false;
     }
     Ok(Some(Head { status, len, framing, keep_alive, location }))
+}
+
+/// A header value as text when it is visible ASCII, space and tab only
+/// (as hyper's `HeaderValue::to_str`); `None` otherwise.
+fn header_text(value: &[u8]) -> Option<&str> {
+    let text = value.iter().all(|&b| b == b'\t' || (0x20..0x7f).contains(&b));
+    text.then(|| std::str::from_utf8(value).ok()).flatten()
+}
+
+/// A `Content-Length` value: `1*DIGIT` (RFC 9110 8.6: no sign, no space
+/// inside), or a list of equal ones; `None` if it is anything else.
+fn content_length(value: &[u8]) -> Option<u64> {
+    let mut length = None;
+    for item in header_text(value)?.split(',').map(str::trim) {
+        if item.is_empty() || !item.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let n = item.parse::<u64>().ok()?;
+        if length.is_some_and(|m| m != n) {
+            return None;
+        }
+        length = Some(n);
+    }
+    length
+}
+
+/// Whether `line` (ending in CRLF) is one header field line.
+fn field_line(line: &[u8]) -> bool {
+    let mut field = [httparse::EMPTY_HEADER; 1];
+    let with_end = [line, b"\r\n"].concat();
+    matches!(httparse::parse_headers(&with_end, &mut field), Ok(httparse::Status::Complete((n, _))) if n == with_end.len())
 }
 
 /// Where a chunked body's decoder is.
@@ -227,7 +270,15 @@ impl Chunked {
             let rest = &input[pos..];
             match self.state {
                 ChunkState::Done => return Ok((pos, true)),
+                // httparse takes a line without digits as size 0 and a bare LF
+                // inside an extension; RFC 9112 7.1 (and hyper) do not.
+                ChunkState::Size if rest.first().is_some_and(|b| !b.is_ascii_hexdigit()) => {
+                    return Err("invalid chunk size in a chunked body".into())
+                }
                 ChunkState::Size => match httparse::parse_chunk_size(rest) {
+                    Ok(httparse::Status::Complete((used, _))) if rest[..used - 2].contains(&b'\n') => {
+                        return Err("invalid chunk size in a chunked body".into())
+                    }
                     Ok(httparse::Status::Complete((used, 0))) => {
                         pos += used;
                         self.state = ChunkState::Trailers;
@@ -262,16 +313,23 @@ impl Chunked {
                     [] | [b'\r'] => return Ok((pos, false)),
                     _ => return Err("chunk data not followed by CRLF".into()),
                 },
-                // Trailers are skipped, within a budget for all of them.
+                // Lines end in CRLF; each is a header field (RFC 9112 7.1.2);
+                // all of them within one budget.
                 ChunkState::Trailers => match rest.iter().position(|&b| b == b'\n') {
+                    Some(end) if end == 0 || rest[end - 1] != b'\r' => {
+                        return Err("trailer line not ended by CRLF in a chunked body".into())
+                    }
+                    Some(1) => {
+                        pos += 2;
+                        self.state = ChunkState::Done;
+                    }
+                    Some(end) if !field_line(&rest[..end + 1]) => {
+                        return Err("invalid trailer field in a chunked body".into())
+                    }
                     Some(end) => {
                         pos += end + 1;
                         self.trailer_bytes += end + 1;
-                        if rest[..end].iter().all(|&b| b == b'\r') {
-                            self.state = ChunkState::Done;
-                        } else {
-                            self.trailer_lines += 1;
-                        }
+                        self.trailer_lines += 1;
                         if self.trailer_lines > MAX_HEADERS {
                             return Err(format!("more than {MAX_HEADERS} trailer lines after a chunked body"));
                         }
@@ -315,7 +373,7 @@ pub(crate) struct Reader {
     chunked: Option<Chunked>,
     body: Vec<u8>,
     /// Largest body accepted ([`MAX_BODY_BYTES`]; smaller in tests).
-    limit: usize,
+    pub(crate) limit: usize,
 }
 
 /// The final head and the whole body.

@@ -17,7 +17,7 @@ mod blocking;
 mod buffer;
 mod endpoint;
 mod failure;
-mod http1;
+pub(crate) mod http1;
 mod lookup;
 mod nonblocking;
 #[cfg(feature = "proxy")]
