@@ -39,6 +39,9 @@ build: | $(LIBDIR)/libdfx.so.$(DFX_MAJOR)
 build/quickstart: examples/quickstart.c include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx
 
+build/measurement: examples/measurement.c include/dfx.h $(LIBDIR)/libdfx.so | build
+	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx
+
 build/async_renews: examples/async_renews.c include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx -lpthread
 
