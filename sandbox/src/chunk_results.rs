@@ -46,14 +46,15 @@ mod tests {
 
     #[test]
     fn documented_values() {
-        // n = 3, s = 97 + 98 + 99 = 294, k = 2.
-        let r = chunk_result("m", 2, b"abc");
-        assert_eq!(r["MeasurementDataID"], "m:2");
-        assert_eq!(r["Channels"]["HR_BPM"]["Data"], json!([(60 + 17) * 1000]));
-        assert_eq!(r["Channels"]["MSI"]["Data"], json!([(1 + 296 % 5) * 1000]));
-        assert_eq!(r["Channels"]["BP_SYSTOLIC"]["Data"], json!([115 * 1000]));
-        assert_eq!(r["Channels"]["BP_DIASTOLIC"]["Data"], json!([(70 + 300 % 15) * 1000]));
-        assert_eq!(r, chunk_result("m", 2, b"abc"));
-        assert_ne!(r, chunk_result("m", 2, b"abd"));
+        // n = 3, s = 97 + 98 + 99 = 294, k = 3.
+        let r = chunk_result("m", 3, b"abc");
+        assert_eq!(r["MeasurementDataID"], "m:3");
+        assert_eq!(r["ChunkOrder"], 3);
+        assert_eq!(r["Channels"]["HR_BPM"]["Data"], json!([84_000])); // 60 + 24 % 40
+        assert_eq!(r["Channels"]["MSI"]["Data"], json!([3_000])); // 1 + 297 % 5
+        assert_eq!(r["Channels"]["BP_SYSTOLIC"]["Data"], json!([116_000])); // 110 + 6 % 20
+        assert_eq!(r["Channels"]["BP_DIASTOLIC"]["Data"], json!([73_000])); // 70 + 303 % 15
+        assert_eq!(r, chunk_result("m", 3, b"abc"));
+        assert_ne!(r, chunk_result("m", 3, b"abd"));
     }
 }

@@ -78,6 +78,7 @@ async fn the_json_subprotocol_is_answered_when_offered() {
     let reqs = sb.requests();
     assert_eq!(reqs.iter().filter(|r| r.method == "GET").count(), 3);
     assert_eq!(reqs[0].header("sec-websocket-protocol"), Some("json"));
+    assert_eq!((sb.count("GET", "/"), sb.count("GET", "some/base/path")), (2, 1));
 }
 
 #[tokio::test]
