@@ -54,6 +54,9 @@ pub(crate) struct Measurement {
     updated: u64,
     /// Chunks received again after they were accepted (by `ChunkOrder`).
     duplicates: u64,
+    /// A digest of each accepted chunk (its Action kind and payload), so
+    /// that a resend is told from a different chunk claiming its order.
+    digests: Vec<u64>,
     /// Chunk results computed, in chunk order (result k at index k).
     results: Vec<Value>,
     /// Results of accepted chunks still waiting for the results delay.
@@ -285,6 +288,7 @@ pub(crate) fn create(state: &State, call: &Call) -> Reply {
             created: now,
             updated: now,
             duplicates: 0,
+            digests: Vec::new(),
             results: Vec::new(),
             queued: VecDeque::new(),
             subscribers: Vec::new(),
@@ -347,10 +351,22 @@ pub(crate) fn add_chunk(state: &State, who: &Identity, id: &str, body: &Map<Stri
         .iter_mut()
         .find(|m| m.id == id && m.organization_id == who.organization_id)
         .ok_or_else(|| invalid_measurement(id))?;
+    let digest = chunk_digest(kind, &bytes);
     match order {
-        Some(n) if n < m.chunks => {
+        Some(n) if n < m.chunks && m.digests.get(n as usize) == Some(&digest) => {
             m.duplicates += 1;
             return Ok(json!({ "ID": m.id, "ChunkOrder": n }));
+        }
+        // Another chunk claiming an order already taken: not a resend.
+        Some(_) if m.phase == Phase::Closed => {
+            return Err(Reply::error(400, "MEASUREMENT_CLOSED", "The measurement already received its LAST chunk"))
+        }
+        Some(n) if n < m.chunks => {
+            return Err(Reply::error(
+                400,
+                "MISALIGNED_CHUNK",
+                &format!("ChunkOrder {n} was already accepted with other content: the next chunk is {}", m.chunks),
+            ))
         }
         Some(n) if n > m.chunks => {
             return Err(Reply::error(
@@ -374,6 +390,7 @@ pub(crate) fn add_chunk(state: &State, who: &Identity, id: &str, body: &Map<Stri
         _ => return Err(Reply::error(400, "MISALIGNED_CHUNK", "FIRST was already sent; send CHUNK or LAST")),
     };
     let k = m.chunks;
+    m.digests.push(digest);
     m.phase = next;
     m.chunks += 1;
     m.bytes += bytes.len() as u64;
@@ -388,6 +405,16 @@ pub(crate) fn add_chunk(state: &State, who: &Identity, id: &str, body: &Map<Stri
         _ => m.release_through(k),
     }
     Ok(ack)
+}
+
+/// What tells a resend from another chunk: the kind of its Action and its
+/// bytes (SipHash with fixed keys: the same in every run).
+fn chunk_digest(kind: &str, bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    kind.hash(&mut h);
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 /// After `delay`, releases the results of measurement `id` up to chunk `k`

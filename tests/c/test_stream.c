@@ -30,6 +30,7 @@ struct rec {
     int chunk_errors, error_chunk, ends, bad;
     DfxStatus chunk_error_status, end_status;
     char final_status[32];
+    char final_results[512];
     char error_message[512];
 };
 
@@ -74,6 +75,8 @@ static void on_event(void *user_data, const DfxStreamEvent *e) {
         if (e->status == DFX_OK) {
             const char *s = e->json ? strstr(e->json, "\"StatusID\":\"") : NULL;
             if (s != NULL) snprintf(r->final_status, sizeof r->final_status, "%.*s", 8, s + 12);
+            const char *res = e->json ? strstr(e->json, "\"Results\":") : NULL;
+            if (res != NULL) snprintf(r->final_results, sizeof r->final_results, "%.*s", (int)strcspn(res, "}") + 1, res);
         } else if (e->message != NULL) {
             snprintf(r->error_message, sizeof r->error_message, "%s", e->message);
         }
@@ -363,6 +366,105 @@ static void test_free_in_flight(DfxClient *c) {
     CHECK(self == NULL);
 }
 
+/* Run a 20-chunk measurement; return its final "Results" in `results`. */
+static void twenty(DfxClient *c, struct rec *r, char *id, size_t cap, DfxStreamStats *st) {
+    create_measurement(c, id, cap);
+    rec_init(r);
+    DfxStream *s = NULL;
+    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, r, &s), DFX_OK);
+    send_all(s, 20, 3000);
+    CHECK_STATUS(dfx_measurement_stream_wait(s, 90000), DFX_OK);
+    CHECK_STATUS(dfx_measurement_stream_stats(s, st), DFX_OK);
+    dfx_measurement_stream_free(s);
+}
+
+/* The socket dropped after the server received N frames (the Nth is
+ * processed, its answer lost): at login (1), at the subscription (2), at
+ * chunks early, mid-way and late. Every result still comes once, and the
+ * server counted every chunk once (resends of a processed chunk are
+ * duplicates it does not apply). */
+static void test_dropped_sockets(DfxClient *c) {
+    const int points[] = {1, 2, 3, 8, 14, 22};
+    for (size_t i = 0; i < sizeof points / sizeof *points; i++) {
+        sandbox_ws_drop(points[i], 1);
+        struct rec r;
+        char id[128];
+        DfxStreamStats st;
+        twenty(c, &r, id, sizeof id, &st);
+        sandbox_clear_faults();
+        check_complete(&r, 20, 1);
+        CHECK(r.connected == 2 && st.connections == 2);
+        struct sandbox_measurement_stats m = sandbox_get_measurement_stats(id);
+        CHECK(m.chunks_accepted == 20);
+        CHECK(m.results_computed == 20);
+        CHECK(strcmp(m.status, "COMPLETE") == 0);
+        if (points[i] >= 3) {
+            /* A chunk was in flight: sent again, and the one the server
+             * had processed was counted as a duplicate, not applied. */
+            CHECK(st.resent_chunks >= 1);
+            CHECK(m.duplicates >= 1 && m.duplicates <= (long long)st.resent_chunks);
+        } else {
+            CHECK(st.resent_chunks == 0 && m.duplicates == 0);
+        }
+        if (failed) fprintf(stderr, "  (dropped after frame %d)\n", points[i]);
+    }
+    struct sandbox_ws_stats ws = sandbox_get_ws_stats();
+    CHECK(ws.dropped_by_fault >= 6);
+}
+
+/* The upgrade refused (a network that blocks sockets): the same stream
+ * goes over HTTP with the same acknowledgements and final results. */
+static void test_refused_upgrade(DfxClient *c) {
+    struct rec over_socket, over_http;
+    char id[128];
+    DfxStreamStats st;
+    twenty(c, &over_socket, id, sizeof id, &st);
+    check_complete(&over_socket, 20, 1);
+    long long refused_before = sandbox_get_ws_stats().refused;
+    sandbox_ws_refuse(503, 0);
+    twenty(c, &over_http, id, sizeof id, &st);
+    check_complete(&over_http, 20, 0);
+    CHECK(st.websocket == 0 && st.connections == 1);
+    CHECK(sandbox_get_ws_stats().refused == refused_before + 1);
+    CHECK(over_socket.final_results[0] != '\0');
+    CHECK(strcmp(over_socket.final_results, over_http.final_results) == 0);
+
+    /* The server's refusals over HTTP are the same statuses. */
+    create_measurement(c, id, sizeof id);
+    struct rec r;
+    rec_init(&r);
+    DfxStream *s = NULL;
+    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, &r, &s), DFX_OK);
+    unsigned char b = 1;
+    CHECK_STATUS(dfx_measurement_stream_send_chunk(s, &b, 1, DFX_CHUNK_LAST, NULL), DFX_OK);
+    CHECK_STATUS(dfx_measurement_stream_wait(s, 30000), DFX_OK);
+    CHECK_STATUS(r.chunk_error_status, DFX_ERR_MISALIGNED_CHUNK);
+    CHECK_STATUS(r.end_status, DFX_ERR_MISALIGNED_CHUNK);
+    CHECK(r.websocket == 0);
+    dfx_measurement_stream_free(s);
+    sandbox_clear_faults();
+}
+
+/* The server's RATE_LIMIT comes out as DFX_ERR_RATE_LIMITED. */
+static void test_rate_limited(DfxClient *c) {
+    char id[128];
+    create_measurement(c, id, sizeof id);
+    sandbox_rate_limit(1);
+    struct rec r;
+    rec_init(&r);
+    DfxStream *s = NULL;
+    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, &r, &s), DFX_OK);
+    unsigned char b = 1;
+    CHECK_STATUS(dfx_measurement_stream_send_chunk(s, &b, 1, DFX_CHUNK_FIRST, NULL), DFX_OK);
+    CHECK_STATUS(dfx_measurement_stream_wait(s, 30000), DFX_OK);
+    CHECK(r.chunk_errors == 1 && r.error_chunk == 0);
+    CHECK_STATUS(r.chunk_error_status, DFX_ERR_RATE_LIMITED);
+    CHECK_STATUS(r.end_status, DFX_ERR_RATE_LIMITED);
+    CHECK(strstr(r.error_message, "RATE_LIMIT") != NULL);
+    dfx_measurement_stream_free(s);
+    sandbox_clear_faults();
+}
+
 int main(void) {
     char *seed = sandbox_request("GET", "/_sandbox/seed", NULL);
     json_string_field(seed, "LicenseKey", license, sizeof license);
@@ -379,6 +481,9 @@ int main(void) {
     test_invalid_measurement(c);
     test_parallel(c);
     test_free_in_flight(c);
+    test_rate_limited(c);
+    test_refused_upgrade(c);
+    test_dropped_sockets(c);
     dfx_client_free(c);
     test_full_and_unreachable();
     return check_report("test_stream");
