@@ -7,8 +7,8 @@
 //! `run.rs` the task that drives one stream; `websocket.rs` one socket's
 //! conversation; `socket.rs` opening it; `frame.rs` the frame layout.
 
-mod frame;
-mod run;
+pub(crate) mod frame;
+pub(crate) mod run;
 mod socket;
 mod stream;
 mod websocket;

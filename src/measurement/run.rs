@@ -154,7 +154,7 @@ pub(crate) fn refusal(error: Error) -> Error {
 
 /// The chunk a result is for: its `ChunkOrder`, else the last `:` part of
 /// its `MeasurementDataID`.
-fn result_chunk(json: &str) -> Option<u32> {
+pub(crate) fn result_chunk(json: &str) -> Option<u32> {
     let value: Value = serde_json::from_str(json).ok()?;
     if let Some(n) = value.get("ChunkOrder").and_then(Value::as_u64) {
         return u32::try_from(n).ok();

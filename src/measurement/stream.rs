@@ -45,6 +45,7 @@ impl ChunkPosition {
 
 /// What a stream tells its handler, in the order it happens.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Event<'a> {
     /// A connection is ready: the socket (logged in and subscribed), or
     /// HTTP when no socket can be opened. `attempt` counts the stream's
