@@ -307,3 +307,44 @@ fn the_socket_url_keeps_the_base_path() {
     assert!(head.starts_with("GET /api/v2 HTTP/1.1\r\n"), "{head}");
     assert!(head.to_ascii_lowercase().contains("upgrade: websocket"), "{head}");
 }
+
+#[test]
+fn sockets_dropped_while_idle_are_reopened_without_giving_up() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let sockets = Arc::new(AtomicUsize::new(0));
+    let counter = sockets.clone();
+    let (server, _) = Server::start(7, move |mut ws| {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        async move {
+            let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
+            ws.send(reply(&login, 200, "{}")).await.unwrap();
+            let (_, subscribe, payload) = split(&next_frame(&mut ws).await.unwrap());
+            let results = payload["RequestID"].as_str().unwrap().to_owned();
+            ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+            if n <= 6 {
+                // Idle: the caller has sent nothing yet. Drop it.
+                return;
+            }
+            for order in 0..2 {
+                let (_, id, _) = split(&next_frame(&mut ws).await.unwrap());
+                ws.send(reply(&id, 200, "{}")).await.unwrap();
+                ws.send(reply(&results, 200, &format!(r#"{{"ChunkOrder":{order}}}"#))).await.unwrap();
+            }
+            while next_frame(&mut ws).await.is_some() {}
+        }
+    });
+    let client = server.client();
+    let (stream, rx) = open(&client, "m");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sockets.load(Ordering::SeqCst) < 7 {
+        assert!(std::time::Instant::now() < deadline, "the stream stopped reopening its socket");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stream.send_chunk(b"a", ChunkPosition::First).unwrap();
+    stream.send_chunk(b"b", ChunkPosition::Last).unwrap();
+    let events = collect(&rx);
+    assert_eq!(events.iter().filter(|e| matches!(e, Seen::Connected(true, _))).count(), 7, "{events:?}");
+    assert!(matches!(events.last(), Some(Seen::End(Ok(_)))), "{events:?}");
+    assert!(events.contains(&Seen::Result(1, r#"{"ChunkOrder":1}"#.into())));
+}

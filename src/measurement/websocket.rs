@@ -145,13 +145,17 @@ impl Conversation<'_> {
                     return Ok(());
                 }
             };
+            // A socket that drops while nothing is awaited (the caller is
+            // between chunks) did its work: opening another is not a failure.
+            let idle = step == Step::Ready && self.in_flight.is_empty();
+            let done_so_far = progress || idle;
             let bytes = match message {
-                None => return Err(Stop::Lost(Error::ConnectionLost("the measurement socket closed".into()), progress)),
-                Some(Err(e)) => return Err(Stop::Lost(socket::socket_failure(&e), progress)),
+                None => return Err(Stop::Lost(Error::ConnectionLost("the measurement socket closed".into()), done_so_far)),
+                Some(Err(e)) => return Err(Stop::Lost(socket::socket_failure(&e), done_so_far)),
                 Some(Ok(Message::Binary(b))) => b.to_vec(),
                 Some(Ok(Message::Text(t))) => t.as_bytes().to_vec(),
                 Some(Ok(Message::Close(_))) => {
-                    return Err(Stop::Lost(Error::ConnectionLost("the server closed the measurement socket".into()), progress))
+                    return Err(Stop::Lost(Error::ConnectionLost("the server closed the measurement socket".into()), done_so_far))
                 }
                 Some(Ok(_)) => continue,
             };
