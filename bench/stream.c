@@ -87,7 +87,7 @@ static DfxClient *login(void) {
 }
 
 static void create(DfxClient *c, char *id, size_t cap) {
-    char params[256];
+    char params[512];
     DfxResponse *r = NULL;
     snprintf(params, sizeof params, "{\"data\":{\"StudyID\":\"%s\",\"Resolution\":100}}", study);
     DfxStatus s = dfx_call(c, "measurements.create", params, &r);

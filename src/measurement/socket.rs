@@ -22,6 +22,9 @@ pub(crate) type Socket = WebSocketStream<Io>;
 /// broken or hostile server must not grow one until the host runs out.
 const MAX_FRAME: usize = 16 << 20;
 
+/// The socket's read buffer (it grows for a larger frame).
+const READ_BUFFER: usize = 8 << 10;
+
 /// The socket URL for a base URL: `https` → `wss`, `http` → `ws`, the same
 /// host, port and path (no trailing `/` unless the path is the root). Not
 /// the JavaScript client's "drop the last character", which eats a real
@@ -68,6 +71,10 @@ pub(crate) async fn open(client: &Client, token: &str, limit: Option<Duration>) 
         let mut config = WebSocketConfig::default();
         config.max_message_size = Some(MAX_FRAME);
         config.max_frame_size = Some(MAX_FRAME);
+        // What the server sends is small (answers, results of a few KiB):
+        // tungstenite's default 128 KiB read buffer per socket was most of
+        // an open stream's memory (bench/stream.sh: 140 -> see README).
+        config.read_buffer_size = READ_BUFFER;
         match tokio_tungstenite::client_async_with_config(request, io, Some(config)).await {
             Ok((socket, _)) => Ok(socket),
             Err(WsError::Http(answer)) => Err(OpenError::Refused(answer.status().as_u16())),
