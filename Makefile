@@ -66,6 +66,9 @@ build/quickstart-cpp: examples/cpp/quickstart.cpp include/dfx.hpp include/dfx.h 
 build/test_dfx_hpp: tests/cpp/test_dfx_hpp.cpp include/dfx.hpp include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CXX) $(CXXFLAGS_STRICT) $< -o $@ -L$(LIBDIR) -ldfx
 
+build/test_stream_hpp: tests/cpp/test_stream_hpp.cpp include/dfx.hpp include/dfx.h $(LIBDIR)/libdfx.so | build
+	$(CXX) $(CXXFLAGS_STRICT) $< -o $@ -L$(LIBDIR) -ldfx -lpthread
+
 # Install headers, libraries, dfx.pc and the CMake package into PREFIX
 # (release build; see docs/install.md). DESTDIR stages for packagers.
 PREFIX ?= /usr/local
