@@ -43,19 +43,6 @@
 
 
 /**
- * At most this many chunks taken and not yet acknowledged by the server
- * per stream: a caller producing chunks faster than the server accepts
- * them gets [`Error::StreamFull`], not unbounded buffering.
- */
-#define MAX_UNACKED 8
-
-/**
- * Largest chunk taken, in bytes before base64 (a payload of the
- * DeepAffex extraction library is tens to hundreds of KiB per chunk).
- */
-#define MAX_CHUNK_BYTES (8 << 20)
-
-/**
  * Trust source for dfx_client_set_trust(): the Mozilla root certificates
  * built into dfx (webpki-roots). A client starts with this one alone.
  */
@@ -258,8 +245,8 @@ typedef uint32_t DfxChunkPosition;
  */
 typedef struct {
   /**
-   * Connections made: sockets opened (more than 1 after reconnects), or 1
-   * over HTTP.
+   * Connections made: sockets opened (more than 1 after reconnects,
+   * including any that dropped before they were ready), or 1 over HTTP.
    */
   uint64_t connections;
   /**
@@ -343,9 +330,10 @@ typedef struct {
 #define DFX_CHUNK_LAST 2
 
 /**
- * A connection is ready: `websocket` says whether it is the socket (1) or
- * HTTP (0); `chunk` counts the stream's connections (2 and more: a
- * reconnect after a dropped socket).
+ * A connection is ready — the socket logged in and subscribed to the
+ * results, or HTTP chosen: `websocket` says which (1 or 0); `chunk`
+ * numbers the ready connections (2 and more: ready again after a dropped
+ * socket).
  */
 #define DFX_STREAM_CONNECTED 1
 
@@ -1529,9 +1517,16 @@ DFX_API const char *dfx_operations_json(void);
  * measurements.create, e.g. by dfx_call()). Never blocks: connecting
  * starts in the background, and `callback` gets every event of the
  * stream (see DfxStreamEvent): DFX_STREAM_CONNECTED, then per chunk
- * DFX_STREAM_ACK and DFX_STREAM_RESULT, and last DFX_STREAM_END (exactly
- * once, also when the stream fails; never after dfx_measurement_stream_free()
- * returned).
+ * DFX_STREAM_ACK and DFX_STREAM_RESULT — in either order: after a
+ * reconnect the server may send a result again before the chunk's
+ * acknowledgement — and last DFX_STREAM_END (exactly once, also when the
+ * stream fails; never after dfx_measurement_stream_free() returned).
+ *
+ * A stream sends a whole measurement, from its DFX_CHUNK_FIRST chunk: open
+ * it on a measurement no other stream or call has sent chunks to. Each
+ * chunk carries its number in the stream (ChunkOrder, from 0), and the
+ * server takes a chunk whose number and content it already has as a
+ * resend (acknowledged, not applied again).
  *
  * The socket: the base URL with a `wss` (or, for loopback, `ws`) scheme,
  * same host, port and path; the same TLS trust and 10 s connect limit as

@@ -69,6 +69,8 @@ suite "python: the wheel in a fresh venv elsewhere, no DFX_LIBRARY: renew, quick
     $pkg python-install
 suite "python: dfx package tests (installed copy; declarations vs header)" $pkg python-tests
 suite "python: quickstart example (installed package)" $sb $quickstart build/venv/bin/python examples/quickstart.py
+suite "python: measurement example (installed package, sample chunks)" $sb bash -c \
+    'build/venv/bin/python examples/measurement.py "$DFX_SANDBOX_URL"'
 suite "python: asyncio example, 300 renews (installed package)" $sb bash -c \
     'python3 scripts/sandbox-seed.py pairs 300 | build/venv/bin/python examples/async_renews.py "$DFX_SANDBOX_URL"'
 suite "c++: dfx.hpp example, -Wall -Wextra -Werror -pedantic" $pkg cxx-example

@@ -37,9 +37,10 @@ const _: () = assert!(DFX_STREAM_MAX_CHUNK_BYTES as usize == crate::measurement:
 
 /// What a DfxStreamEvent reports.
 pub type DfxStreamEventKind = u32;
-/// A connection is ready: `websocket` says whether it is the socket (1) or
-/// HTTP (0); `chunk` counts the stream's connections (2 and more: a
-/// reconnect after a dropped socket).
+/// A connection is ready — the socket logged in and subscribed to the
+/// results, or HTTP chosen: `websocket` says which (1 or 0); `chunk`
+/// numbers the ready connections (2 and more: ready again after a dropped
+/// socket).
 pub const DFX_STREAM_CONNECTED: DfxStreamEventKind = 1;
 /// The server accepted chunk `chunk`. Once per chunk.
 pub const DFX_STREAM_ACK: DfxStreamEventKind = 2;
@@ -93,8 +94,8 @@ pub type DfxStreamCallback = Option<unsafe extern "C" fn(user_data: *mut c_void,
 #[repr(C)]
 #[derive(Default)]
 pub struct DfxStreamStats {
-    /// Connections made: sockets opened (more than 1 after reconnects), or 1
-    /// over HTTP.
+    /// Connections made: sockets opened (more than 1 after reconnects,
+    /// including any that dropped before they were ready), or 1 over HTTP.
     pub connections: u64,
     /// Chunks sent again on a new socket because their acknowledgement had
     /// not arrived when the previous socket dropped (the server counts each
@@ -170,9 +171,16 @@ impl CEvent {
 /// measurements.create, e.g. by dfx_call()). Never blocks: connecting
 /// starts in the background, and `callback` gets every event of the
 /// stream (see DfxStreamEvent): DFX_STREAM_CONNECTED, then per chunk
-/// DFX_STREAM_ACK and DFX_STREAM_RESULT, and last DFX_STREAM_END (exactly
-/// once, also when the stream fails; never after dfx_measurement_stream_free()
-/// returned).
+/// DFX_STREAM_ACK and DFX_STREAM_RESULT — in either order: after a
+/// reconnect the server may send a result again before the chunk's
+/// acknowledgement — and last DFX_STREAM_END (exactly once, also when the
+/// stream fails; never after dfx_measurement_stream_free() returned).
+///
+/// A stream sends a whole measurement, from its DFX_CHUNK_FIRST chunk: open
+/// it on a measurement no other stream or call has sent chunks to. Each
+/// chunk carries its number in the stream (ChunkOrder, from 0), and the
+/// server takes a chunk whose number and content it already has as a
+/// resend (acknowledged, not applied again).
 ///
 /// The socket: the base URL with a `wss` (or, for loopback, `ws`) scheme,
 /// same host, port and path; the same TLS trust and 10 s connect limit as

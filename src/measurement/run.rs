@@ -27,10 +27,12 @@ pub(crate) struct Ctx {
     pub(crate) delivered: BTreeSet<u32>,
     /// Chunks sent on some socket (a later send of one is a resend).
     pub(crate) sent_once: BTreeSet<u32>,
+    /// Connections that got ready so far.
+    ready: u32,
 }
 
 pub(crate) async fn run(client: Client, id: String, shared: Arc<Shared>, handler: Handler) {
-    let mut ctx = Ctx { client, id, shared, handler, delivered: BTreeSet::new(), sent_once: BTreeSet::new() };
+    let mut ctx = Ctx { client, id, shared, handler, delivered: BTreeSet::new(), sent_once: BTreeSet::new(), ready: 0 };
     let end = ctx.drive().await;
     ctx.shared.queue().ended = true;
     match &end {
@@ -49,10 +51,18 @@ impl Ctx {
         self.final_results().await
     }
 
+    /// A connection is ready (the socket logged in and subscribed, or
+    /// HTTP chosen): its event, numbered among the ready ones.
     pub(crate) fn connected(&mut self, websocket: bool) {
-        let attempt = self.shared.connections.fetch_add(1, Ordering::Relaxed) + 1;
+        self.ready += 1;
         self.shared.websocket.store(websocket, Ordering::Relaxed);
-        (self.handler)(Event::Connected { websocket, attempt: u32::try_from(attempt).unwrap_or(u32::MAX) });
+        (self.handler)(Event::Connected { websocket, attempt: self.ready });
+    }
+
+    /// A connection was made (counted in the stats even if it never got
+    /// ready).
+    pub(crate) fn count_connection(&self) {
+        self.shared.connections.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Chunk `order` was accepted: it leaves the queue (room for the
@@ -98,6 +108,7 @@ impl Ctx {
     /// HTTP: each chunk by `measurements.data`, one at a time, in order.
     /// A chunk that fails is not sent again (it may have been processed).
     async fn http(&mut self) -> Result<(), Error> {
+        self.count_connection();
         self.connected(false);
         loop {
             let next = {

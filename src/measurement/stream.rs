@@ -48,8 +48,8 @@ impl ChunkPosition {
 #[non_exhaustive]
 pub enum Event<'a> {
     /// A connection is ready: the socket (logged in and subscribed), or
-    /// HTTP when no socket can be opened. `attempt` counts the stream's
-    /// connections so far (a reconnect after a dropped socket is 2, 3, ...).
+    /// HTTP when no socket can be opened. `attempt` numbers the ready
+    /// connections (a reconnect after a dropped socket is 2, 3, ...).
     Connected { websocket: bool, attempt: u32 },
     /// The server accepted chunk number `chunk` (0-based, in the order
     /// the chunks were taken). Once per chunk.
@@ -94,7 +94,8 @@ pub(crate) struct Queue {
 /// Counters a caller (or a test) can read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamStats {
-    /// Connections made (sockets opened, or 1 for HTTP).
+    /// Connections made (sockets opened, including any that dropped
+    /// before they were ready; 1 for HTTP).
     pub connections: u64,
     /// Chunks sent again on a new socket because their acknowledgement
     /// had not arrived when the previous one dropped.

@@ -58,7 +58,7 @@ pub(super) async fn run(ctx: &mut Ctx) -> Result<bool, Error> {
             )),
             Err(OpenError::Failed(e)) => e,
             Ok(socket) => {
-                ctx.connected(true);
+                ctx.count_connection();
                 let mut talk = Conversation { ctx, socket, results_id, ids: &mut ids, in_flight: HashMap::new() };
                 match talk.run(&token).await {
                     Ok(()) => return Ok(true),
@@ -189,6 +189,7 @@ impl Conversation<'_> {
                         return Err(Stop::Fatal(refusal(api_error(answer.status, answer.json))));
                     }
                     step = Step::Ready;
+                    self.ctx.connected(true);
                     continue;
                 }
                 _ => {}

@@ -393,7 +393,9 @@ static void test_dropped_sockets(DfxClient *c) {
         twenty(c, &r, id, sizeof id, &st);
         sandbox_clear_faults();
         check_complete(&r, 20, 1);
-        CHECK(r.connected == 2 && st.connections == 2);
+        /* Dropped at the login (1) or the subscription (2), the first
+         * socket never got ready: one CONNECTED event; later, two. */
+        CHECK(r.connected == (points[i] >= 3 ? 2 : 1) && st.connections == 2);
         struct sandbox_measurement_stats m = sandbox_get_measurement_stats(id);
         CHECK(m.chunks_accepted == 20);
         CHECK(m.results_computed == 20);

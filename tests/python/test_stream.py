@@ -322,16 +322,16 @@ class RefusalTest(StreamTestCase):
         self.assertEqual(measurement_stats(mid)["ChunksAccepted"], 0)
 
     def test_closed_measurement(self):
-        # The measurement got its FIRST and LAST over HTTP: a stream's chunk
-        # beyond them is refused (its chunks 0 and 1 are the server's
-        # duplicates of those: notes/ws.md, ChunkOrder).
+        # The measurement got its FIRST and LAST over HTTP: the stream's
+        # first chunk reuses order 0 with other content, so it is not a
+        # resend (sandbox/README.md, ChunkOrder): refused as closed.
         mid = self.measurement()
         for action in ("FIRST::PROCESS", "LAST::PROCESS"):
             self.assertEqual(self.api.http.measurements.data(mid, {"Action": action, "Payload": "AAEC"}).status, "200")
         with self.api.measurement_stream(mid) as stream:
             stream.send_all(payloads(3), timeout=30)
             events = list(stream)
-        self.assert_refused(events, 2, dfx.MeasurementClosedError, "MEASUREMENT_CLOSED")
+        self.assert_refused(events, 0, dfx.MeasurementClosedError, "MEASUREMENT_CLOSED")
 
     def test_closed_measurement_over_http(self):
         mid = self.measurement()
