@@ -329,7 +329,8 @@ class RefusalTest(StreamTestCase):
         for action in ("FIRST::PROCESS", "LAST::PROCESS"):
             self.assertEqual(self.api.http.measurements.data(mid, {"Action": action, "Payload": "AAEC"}).status, "200")
         with self.api.measurement_stream(mid) as stream:
-            stream.send_all(payloads(3), timeout=30)
+            # One chunk: the refusal ends the stream (more would race it).
+            stream.send_chunk(payloads(1)[0], dfx.FIRST)
             events = list(stream)
         self.assert_refused(events, 0, dfx.MeasurementClosedError, "MEASUREMENT_CLOSED")
 
@@ -339,7 +340,7 @@ class RefusalTest(StreamTestCase):
             self.assertEqual(self.api.http.measurements.data(mid, {"Action": action, "Payload": "AAEC"}).status, "200")
         ws_refuse(503, count=0)
         with self.api.measurement_stream(mid) as stream:
-            stream.send_all(payloads(2), timeout=30)
+            stream.send_chunk(payloads(1)[0], dfx.FIRST)
             events = list(stream)
         self.assert_refused(events, 0, dfx.MeasurementClosedError, "MEASUREMENT_CLOSED")
 
@@ -354,7 +355,7 @@ class RefusalTest(StreamTestCase):
         mid = self.measurement()
         rate_limit(1)
         with self.api.measurement_stream(mid) as stream:
-            stream.send_all(payloads(2), timeout=30)
+            stream.send_chunk(payloads(1)[0], dfx.FIRST)
             events = list(stream)
         self.assert_refused(events, 0, dfx.RateLimitedError, "RATE_LIMIT")
 
@@ -408,8 +409,11 @@ class LifetimeTest(StreamTestCase):
                 holder["stream"].close()
 
         holder["stream"] = stream = self.api.measurement_stream(mid, on_event=on_event)
-        stream.send_all(payloads(4), timeout=30)
+        # One chunk: its ACK closes the stream (more would race the close).
+        stream.send_chunk(payloads(1)[0], dfx.FIRST)
         self.assertEqual([e.kind for e in stream], [Kind.CONNECTED, Kind.ACK])
+        with self.assertRaises(ValueError):
+            stream.send_chunk(b"after the close", dfx.MIDDLE)
         self.assertTrue(stream.closed)
 
     def test_an_abandoned_stream_is_freed(self):
