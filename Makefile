@@ -39,6 +39,9 @@ build: | $(LIBDIR)/libdfx.so.$(DFX_MAJOR)
 build/quickstart: examples/quickstart.c include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx
 
+build/measurement: examples/measurement.c include/dfx.h $(LIBDIR)/libdfx.so | build
+	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx
+
 build/async_renews: examples/async_renews.c include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CC) $(CFLAGS) $< -o $@ -L$(LIBDIR) -ldfx -lpthread
 
@@ -62,6 +65,9 @@ build/quickstart-cpp: examples/cpp/quickstart.cpp include/dfx.hpp include/dfx.h 
 
 build/test_dfx_hpp: tests/cpp/test_dfx_hpp.cpp include/dfx.hpp include/dfx.h $(LIBDIR)/libdfx.so | build
 	$(CXX) $(CXXFLAGS_STRICT) $< -o $@ -L$(LIBDIR) -ldfx
+
+build/test_stream_hpp: tests/cpp/test_stream_hpp.cpp include/dfx.hpp include/dfx.h $(LIBDIR)/libdfx.so | build
+	$(CXX) $(CXXFLAGS_STRICT) $< -o $@ -L$(LIBDIR) -ldfx -lpthread
 
 # Install headers, libraries, dfx.pc and the CMake package into PREFIX
 # (release build; see docs/install.md). DESTDIR stages for packagers.

@@ -57,6 +57,17 @@
 #define DFX_TRUST_SYSTEM 2
 
 /**
+ * At most this many chunks of one stream wait for their acknowledgement;
+ * dfx_measurement_stream_send_chunk() returns DFX_ERR_STREAM_FULL beyond.
+ */
+#define DFX_STREAM_MAX_UNACKED 8
+
+/**
+ * The largest chunk taken, in bytes (before dfx's base64).
+ */
+#define DFX_STREAM_MAX_CHUNK_BYTES 8388608
+
+/**
  * A DeepAffex API client: base URL, settings, pooled connections.
  *
  * Opaque. Created by dfx_client_new(), freed by dfx_client_free().
@@ -93,6 +104,12 @@ typedef struct DfxClient DfxClient;
  * response is freed.
  */
 typedef struct DfxResponse DfxResponse;
+
+/**
+ * A measurement stream. Opaque: made by dfx_measurement_stream_open(),
+ * freed by dfx_measurement_stream_free().
+ */
+typedef struct DfxStream DfxStream;
 
 /**
  * The result of every fallible dfx call: `DFX_OK` (0) or one of the
@@ -163,6 +180,93 @@ typedef int32_t DfxTokenKind;
  */
 typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *response);
 
+/**
+ * What a DfxStreamEvent reports.
+ */
+typedef uint32_t DfxStreamEventKind;
+
+/**
+ * One event of a measurement stream, valid only during the callback
+ * (copy what you keep).
+ */
+typedef struct {
+  /**
+   * DFX_STREAM_CONNECTED, _ACK, _RESULT, _CHUNK_ERROR or _END.
+   */
+  DfxStreamEventKind kind;
+  /**
+   * DFX_OK, or the failure of DFX_STREAM_CHUNK_ERROR / DFX_STREAM_END:
+   * DFX_ERR_RATE_LIMITED, DFX_ERR_MEASUREMENT_CLOSED,
+   * DFX_ERR_MISALIGNED_CHUNK, DFX_ERR_INVALID_MEASUREMENT, DFX_ERR_API
+   * (another refusal), or a transport status.
+   */
+  DfxStatus status;
+  /**
+   * The chunk's number (0, 1, ... in the order they were sent) for
+   * ACK, RESULT and CHUNK_ERROR; the connection count for CONNECTED.
+   */
+  uint32_t chunk;
+  /**
+   * CONNECTED: 1 over the socket, 0 over HTTP. Otherwise 0.
+   */
+  int32_t websocket;
+  /**
+   * NUL-terminated JSON text, or NULL (see each kind).
+   */
+  const char *json;
+  /**
+   * Length of `json` in bytes (0 when NULL).
+   */
+  size_t json_len;
+  /**
+   * NUL-terminated words on a failure (no secret in them), or NULL.
+   */
+  const char *message;
+} DfxStreamEvent;
+
+/**
+ * Receives a stream's events, one at a time and in order, on one of dfx's
+ * internal threads (SIGPIPE blocked there). `event` and everything it
+ * points to are valid only until the callback returns. Inside it:
+ * dfx_measurement_stream_send_chunk() and dfx_measurement_stream_free() of
+ * this stream, `_async` calls and accessors work; blocking calls and
+ * dfx_measurement_stream_wait() return DFX_ERR_WOULD_DEADLOCK. It must
+ * return normally (no C++ exception or longjmp() out of it).
+ */
+typedef void (*DfxStreamCallback)(void *user_data, const DfxStreamEvent *event);
+
+/**
+ * Where a chunk sits in its measurement (dfx_measurement_stream_send_chunk()).
+ */
+typedef uint32_t DfxChunkPosition;
+
+/**
+ * A stream's counters (dfx_measurement_stream_stats()).
+ */
+typedef struct {
+  /**
+   * Connections made: sockets opened (more than 1 after reconnects,
+   * including any that dropped before they were ready), or 1 over HTTP.
+   */
+  uint64_t connections;
+  /**
+   * Chunks sent again on a new socket because their acknowledgement had
+   * not arrived when the previous socket dropped (the server counts each
+   * chunk once).
+   */
+  uint64_t resent_chunks;
+  /**
+   * Frames from the server that could not be read or matched to a
+   * request, dropped.
+   */
+  uint64_t dropped_frames;
+  /**
+   * 1 while the stream runs over the socket, 0 over HTTP (or before it
+   * connected).
+   */
+  int32_t websocket;
+} DfxStreamStats;
+
 
 
 /**
@@ -209,6 +313,55 @@ typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *resp
  * The user pair (DFX_SESSION_USER_TOKEN + DFX_SESSION_USER_REFRESH_TOKEN).
  */
 #define DFX_TOKEN_USER 1
+
+/**
+ * The measurement's first chunk (sent as `FIRST::PROCESS`).
+ */
+#define DFX_CHUNK_FIRST 0
+
+/**
+ * A chunk between the first and the last (`CHUNK::PROCESS`).
+ */
+#define DFX_CHUNK_MIDDLE 1
+
+/**
+ * The measurement's last chunk (`LAST::PROCESS`): the stream takes no more.
+ */
+#define DFX_CHUNK_LAST 2
+
+/**
+ * A connection is ready — the socket logged in and subscribed to the
+ * results, or HTTP chosen: `websocket` says which (1 or 0); `chunk`
+ * numbers the ready connections (2 and more: ready again after a dropped
+ * socket).
+ */
+#define DFX_STREAM_CONNECTED 1
+
+/**
+ * The server accepted chunk `chunk`. Once per chunk.
+ */
+#define DFX_STREAM_ACK 2
+
+/**
+ * The result of chunk `chunk` (socket only): `json` is its JSON object
+ * (`MeasurementDataID`, `Channels`, `Multiplier`, ...). Once per chunk.
+ */
+#define DFX_STREAM_RESULT 3
+
+/**
+ * The server refused chunk `chunk`, or it failed in a way that may have
+ * reached the server: `status` says why, `json` is the server's answer
+ * body (NULL if none), `message` the words. DFX_STREAM_END follows.
+ */
+#define DFX_STREAM_CHUNK_ERROR 4
+
+/**
+ * The last event. `status` DFX_OK: `json` is the measurement as
+ * measurements.retrieve returned it once COMPLETE (its final `Results`).
+ * Otherwise why the stream ended early (`message`; `json` the server's
+ * answer body when it gave one).
+ */
+#define DFX_STREAM_END 5
 
 /**
  * Success: a 2xx answer with a decodable JSON body.
@@ -303,6 +456,36 @@ typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *resp
  * A bug in dfx, such as a caught panic. The client is still usable.
  */
 #define DFX_ERR_INTERNAL 17
+
+/**
+ * A measurement stream already holds as many chunks not yet acknowledged as it may (DFX_STREAM_MAX_UNACKED): nothing was taken; send again after an acknowledgement.
+ */
+#define DFX_ERR_STREAM_FULL 18
+
+/**
+ * The server refused a measurement chunk with RATE_LIMIT (or HTTP 429): chunks came faster than it allows.
+ */
+#define DFX_ERR_RATE_LIMITED 19
+
+/**
+ * The server refused a measurement chunk with MEASUREMENT_CLOSED: the measurement already received its last chunk.
+ */
+#define DFX_ERR_MEASUREMENT_CLOSED 20
+
+/**
+ * The server refused a measurement chunk with MISALIGNED_CHUNK: out of order (the first chunk must be DFX_CHUNK_FIRST, the last DFX_CHUNK_LAST).
+ */
+#define DFX_ERR_MISALIGNED_CHUNK 21
+
+/**
+ * The server refused a measurement stream or chunk with INVALID_MEASUREMENT: no such measurement for this token.
+ */
+#define DFX_ERR_INVALID_MEASUREMENT 22
+
+/**
+ * The measurement stream has ended, or its last chunk was already sent: it takes no more chunks.
+ */
+#define DFX_ERR_STREAM_ENDED 23
 
 #ifdef __cplusplus
 extern "C" {
@@ -1328,6 +1511,115 @@ DfxStatus dfx_call_async(DfxClient *client,
  * Thread safety: safe from any thread. Since 0.1.0.
  */
 DFX_API const char *dfx_operations_json(void);
+
+/**
+ * Open a stream for the measurement `measurement_id` (made with
+ * measurements.create, e.g. by dfx_call()). Never blocks: connecting
+ * starts in the background, and `callback` gets every event of the
+ * stream (see DfxStreamEvent): DFX_STREAM_CONNECTED, then per chunk
+ * DFX_STREAM_ACK and DFX_STREAM_RESULT — in either order: after a
+ * reconnect the server may send a result again before the chunk's
+ * acknowledgement — and last DFX_STREAM_END (exactly once, also when the
+ * stream fails; never after dfx_measurement_stream_free() returned).
+ *
+ * A stream sends a whole measurement, from its DFX_CHUNK_FIRST chunk: open
+ * it on a measurement no other stream or call has sent chunks to. Each
+ * chunk carries its number in the stream (ChunkOrder, from 0), and the
+ * server takes a chunk whose number and content it already has as a
+ * resend (acknowledged, not applied again).
+ *
+ * The socket: the base URL with a `wss` (or, for loopback, `ws`) scheme,
+ * same host, port and path; the same TLS trust and 10 s connect limit as
+ * every call; authenticated with the session's user token, else its
+ * device token (the `Authorization` header on the upgrade, then the
+ * `0718` login frame), then subscribed to the results (`0510`). A socket
+ * that drops is opened again (up to 5 failed tries in a row), logged in,
+ * subscribed, and every chunk not yet acknowledged is sent again; the
+ * server counts a chunk once (by its ChunkOrder) and each result is
+ * handed out once. When the server refuses the upgrade (an HTTP answer,
+ * e.g. a proxy or network that blocks sockets) before any chunk went over
+ * a socket, or when the client goes through a proxy, the stream uses HTTP
+ * instead (measurements.data per chunk, then measurements.retrieve until
+ * COMPLETE): the same calls and events, without per-chunk results.
+ *
+ * `user_data` is passed to `callback` untouched; it must stay valid (and
+ * usable from another thread) until dfx_measurement_stream_free() returns.
+ * The stream keeps the client's memory alive, not its calls: free every
+ * stream before its client, which must not be freed while a stream's
+ * chunks are in flight.
+ *
+ * On DFX_OK `*out_stream` is a new stream owned by the caller; free it with
+ * dfx_measurement_stream_free(). On any other status it is NULL and the
+ * callback never runs.
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`client`, `measurement_id`,
+ * `callback` or `out_stream`); DFX_ERR_INVALID_UTF8; DFX_ERR_INVALID_ARGUMENT
+ * (empty `measurement_id`); DFX_ERR_INTERNAL.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DFX_API
+DfxStatus dfx_measurement_stream_open(DfxClient *client,
+                                      const char *measurement_id,
+                                      DfxStreamCallback callback,
+                                      void *user_data,
+                                      DfxStream **out_stream);
+
+/**
+ * Hand the stream its next chunk: `data`/`len` is the payload exactly as
+ * the DeepAffex extraction library made it (raw bytes: dfx does the base64
+ * and the JSON), `position` DFX_CHUNK_FIRST for the first, DFX_CHUNK_LAST
+ * for the last, DFX_CHUNK_MIDDLE between. Never blocks: the chunk is copied
+ * and queued, and sent as soon as the connection allows. On DFX_OK
+ * `*out_chunk` (if not NULL) is its number (0, 1, ...), which its events
+ * carry. The server judges the order: a chunk out of order comes back as
+ * DFX_STREAM_CHUNK_ERROR with DFX_ERR_MISALIGNED_CHUNK.
+ *
+ * Returns DFX_OK; DFX_ERR_STREAM_FULL (DFX_STREAM_MAX_UNACKED chunks await
+ * their acknowledgement: nothing was taken; send it again after the next
+ * DFX_STREAM_ACK); DFX_ERR_STREAM_ENDED (the last chunk was already sent,
+ * or the stream ended); DFX_ERR_NULL_ARGUMENT (`stream`, or `data` with
+ * `len` > 0); DFX_ERR_INVALID_ARGUMENT (`len` 0 or over
+ * DFX_STREAM_MAX_CHUNK_BYTES, or an unknown `position`); DFX_ERR_INTERNAL.
+ * `*out_chunk` is 0 on any status but DFX_OK.
+ * Thread safety: any thread, including inside this stream's callback;
+ * calls on one stream are taken in the order they return. Since 0.1.0.
+ */
+DFX_API
+DfxStatus dfx_measurement_stream_send_chunk(DfxStream *stream,
+                                            const uint8_t *data,
+                                            size_t len,
+                                            DfxChunkPosition position,
+                                            uint32_t *out_chunk);
+
+/**
+ * Wait until the stream has ended and its DFX_STREAM_END callback has
+ * returned, at most `timeout_ms` milliseconds (0: no limit).
+ * Returns DFX_OK (ended); DFX_ERR_TIMEOUT (not yet); DFX_ERR_NULL_ARGUMENT;
+ * DFX_ERR_WOULD_DEADLOCK (called from a callback or another dfx internal
+ * thread); DFX_ERR_INTERNAL.
+ * Thread safety: any thread but dfx's own; blocks. Since 0.1.0.
+ */
+DFX_API DfxStatus dfx_measurement_stream_wait(DfxStream *stream, uint32_t timeout_ms);
+
+/**
+ * Read a stream's counters into `*out_stats` (see DfxStreamStats).
+ * Returns DFX_OK; DFX_ERR_NULL_ARGUMENT (`stream` or `out_stats`);
+ * DFX_ERR_INTERNAL.
+ * Thread safety: any thread, including inside a callback. Since 0.1.0.
+ */
+DFX_API DfxStatus dfx_measurement_stream_stats(DfxStream *stream, DfxStreamStats *out_stats);
+
+/**
+ * Free a stream. NULL is a no-op. Its socket closes, chunks not yet
+ * acknowledged are dropped (the measurement stays as the server has it),
+ * and no callback of this stream starts after this returns: it waits for
+ * a callback running on another thread to return first. Called from
+ * inside this stream's own callback it returns at once, and no callback
+ * follows the running one. Never call it twice, or from the callback of
+ * another stream whose own free may wait for this one.
+ * Thread safety: any thread, including inside this stream's callback; not
+ * concurrently with other calls on the same stream. Since 0.1.0.
+ */
+DFX_API void dfx_measurement_stream_free(DfxStream *stream);
 
 /**
  * The HTTP status code of the answer (200, 401, …); 0 if `response` is NULL.

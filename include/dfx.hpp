@@ -32,12 +32,21 @@
  * Thread safety is the C API's: one Client may be used from many threads
  * at once; a Response's accessors may run concurrently. Moving or
  * destroying a Client must not race other calls on it.
+ *
+ * A measurement (dfx_measurement_stream_*):
+ *
+ *     dfx::MeasurementStream stream(api, measurement_id, [](const dfx::StreamEvent &e) {
+ *         if (e.kind == dfx::StreamEvent::Kind::result) show(e.chunk, *e.json);
+ *     });
+ *     stream.send_chunk(payload, dfx::ChunkPosition::first);   // ..., middle, ..., last
+ *     stream.wait();                                           // until the end event
  */
 #ifndef DFX_HPP
 #define DFX_HPP
 
 #include <dfx.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -46,6 +55,10 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+#if __cplusplus >= 202002L && __has_include(<span>)
+#include <span>
+#endif
 
 namespace dfx {
 
@@ -63,6 +76,9 @@ public:
     const std::string &message() const noexcept { return message_; }
     /// A renew whose answer was lost: the old pair may be dead (see DFX_ERR_OUTCOME_UNKNOWN).
     bool outcome_unknown() const noexcept { return status_ == DFX_ERR_OUTCOME_UNKNOWN; }
+    /// MeasurementStream::send_chunk(): DFX_STREAM_MAX_UNACKED chunks await their
+    /// acknowledgement; nothing was taken: send the same chunk again after the next ack.
+    bool stream_full() const noexcept { return status_ == DFX_ERR_STREAM_FULL; }
 
 private:
     DfxStatus status_;
@@ -394,6 +410,169 @@ private:
 
     std::unique_ptr<SessionListener> listener_;
     std::unique_ptr<DfxClient, detail::ClientFree> handle_;
+};
+
+/// Where a chunk sits in its measurement (DFX_CHUNK_*).
+enum class ChunkPosition : DfxChunkPosition {
+    first = DFX_CHUNK_FIRST,
+    middle = DFX_CHUNK_MIDDLE,
+    last = DFX_CHUNK_LAST,
+};
+
+/// One event of a MeasurementStream, copied out of the DfxStreamEvent (whose
+/// strings live only during the C callback): it may be kept and moved to
+/// another thread.
+struct StreamEvent {
+    /// What it reports (DFX_STREAM_*).
+    enum class Kind : DfxStreamEventKind {
+        connected = DFX_STREAM_CONNECTED,      ///< a connection is ready; `chunk` counts them, `websocket` says which
+        ack = DFX_STREAM_ACK,                  ///< the server accepted chunk `chunk`
+        result = DFX_STREAM_RESULT,            ///< chunk `chunk`'s result (`json`), socket only
+        chunk_error = DFX_STREAM_CHUNK_ERROR,  ///< the server refused chunk `chunk`: `status`, `json`, `message`
+        end = DFX_STREAM_END,                  ///< the last event: `json` the COMPLETE measurement, or why not
+    };
+    Kind kind = Kind::end;
+    /// DFX_OK, or the failure (DFX_ERR_MISALIGNED_CHUNK, ...).
+    DfxStatus status = DFX_OK;
+    /// The chunk's number for ack, result and chunk_error; the connection count for connected.
+    std::uint32_t chunk = 0;
+    /// connected: over the socket (false: HTTP).
+    bool websocket = false;
+    /// The event's JSON text (a result, the final measurement, a refusal's answer body), if any.
+    std::optional<std::string> json;
+    /// The failure's words, if any (no secret in them).
+    std::optional<std::string> message;
+
+    bool ok() const noexcept { return status == DFX_OK; }
+    /// The failure as a dfx::Error (for throwing or logging); nullopt when ok().
+    std::optional<Error> error() const {
+        if (ok()) return std::nullopt;
+        return Error(status, message.value_or(""));
+    }
+};
+
+/// A stream's counters (DfxStreamStats).
+struct StreamStats {
+    std::uint64_t connections = 0;
+    std::uint64_t resent_chunks = 0;
+    std::uint64_t dropped_frames = 0;
+    bool websocket = false;
+};
+
+/// A measurement stream (DfxStream; see dfx_measurement_stream_open()):
+/// chunks in as raw bytes, events out on a handler. Move-only; destroying it
+/// frees the stream (dfx_measurement_stream_free()): its socket closes,
+/// unacknowledged chunks are dropped, and the handler never runs again once
+/// the destructor returns (it waits for a running one). Destroy every stream
+/// before its Client. A moved-from stream holds nothing: its calls throw
+/// DFX_ERR_NULL_ARGUMENT.
+///
+/// The handler runs on one of dfx's threads, one event at a time and in
+/// order, ending with exactly one StreamEvent::Kind::end (unless the stream
+/// is destroyed first). It may call send_chunk() and stats() of this stream
+/// (not wait(): that throws DFX_ERR_WOULD_DEADLOCK), and must not close,
+/// destroy or move-assign it (that would free the running handler). It must
+/// not throw: an exception that escapes is caught and dropped.
+class MeasurementStream {
+public:
+    using Event = StreamEvent;
+    using Handler = std::function<void(const StreamEvent &event)>;
+
+    /// Open a stream for `measurement_id` (made with measurements.create) on
+    /// `client`, which must outlive it. Connecting starts in the background.
+    MeasurementStream(Client &client, std::string_view measurement_id, Handler on_event)
+        : handler_(std::make_unique<Handler>(std::move(on_event))) {
+        detail::Arg id(measurement_id, "measurement_id");
+        DfxStream *stream = nullptr;
+        detail::check(dfx_measurement_stream_open(client.get(), id.c_str(), &MeasurementStream::deliver,
+                                                  handler_.get(), &stream));
+        stream_ = stream;
+    }
+
+    MeasurementStream(MeasurementStream &&other) noexcept
+        : stream_(std::exchange(other.stream_, nullptr)), handler_(std::move(other.handler_)) {}
+    MeasurementStream &operator=(MeasurementStream &&other) noexcept {
+        if (this != &other) {
+            close();  // this stream's handler is unused from here on
+            stream_ = std::exchange(other.stream_, nullptr);
+            handler_ = std::move(other.handler_);  // the same heap object dfx was given: no callback notices
+        }
+        return *this;
+    }
+    MeasurementStream(const MeasurementStream &) = delete;
+    MeasurementStream &operator=(const MeasurementStream &) = delete;
+    ~MeasurementStream() { close(); }
+
+    DfxStream *get() const noexcept { return stream_; }
+
+    /// Hand dfx the next chunk (the extraction library's payload as it is;
+    /// dfx does the base64 and the JSON). Never blocks. Returns the chunk's
+    /// number, which its events carry. Throws dfx::Error: DFX_ERR_STREAM_FULL
+    /// (e.stream_full(): nothing taken, send it again after the next ack),
+    /// DFX_ERR_STREAM_ENDED, DFX_ERR_INVALID_ARGUMENT (empty, too large).
+    std::uint32_t send_chunk(const std::uint8_t *data, std::size_t size, ChunkPosition position) {
+        std::uint32_t chunk = 0;
+        detail::check(dfx_measurement_stream_send_chunk(stream_, data, size,
+                                                        static_cast<DfxChunkPosition>(position), &chunk));
+        return chunk;
+    }
+    std::uint32_t send_chunk(const std::vector<std::uint8_t> &data, ChunkPosition position) {
+        return send_chunk(data.data(), data.size(), position);
+    }
+#if __cplusplus >= 202002L && __has_include(<span>)
+    std::uint32_t send_chunk(std::span<const std::uint8_t> data, ChunkPosition position) {
+        return send_chunk(data.data(), data.size(), position);
+    }
+#endif
+
+    /// Wait until the end event's handler has returned, at most `timeout_ms`
+    /// (0: no limit). True: the stream ended; false: not yet. Throws
+    /// DFX_ERR_WOULD_DEADLOCK from a dfx thread (e.g. the handler).
+    bool wait(std::uint32_t timeout_ms = 0) {
+        DfxStatus status = dfx_measurement_stream_wait(stream_, timeout_ms);
+        if (status == DFX_ERR_TIMEOUT) return false;
+        detail::check(status);
+        return true;
+    }
+
+    /// The stream's counters.
+    StreamStats stats() const {
+        DfxStreamStats raw{};
+        detail::check(dfx_measurement_stream_stats(stream_, &raw));
+        StreamStats out;
+        out.connections = raw.connections;
+        out.resent_chunks = raw.resent_chunks;
+        out.dropped_frames = raw.dropped_frames;
+        out.websocket = raw.websocket != 0;
+        return out;
+    }
+
+    /// Free the stream now (as the destructor does); afterwards it holds nothing.
+    void close() noexcept {
+        dfx_measurement_stream_free(std::exchange(stream_, nullptr));  // waits for a running handler
+        handler_.reset();
+    }
+
+private:
+    static void deliver(void *user_data, const DfxStreamEvent *raw) noexcept {
+        try {
+            const Handler &handler = *static_cast<const Handler *>(user_data);
+            if (!handler || raw == nullptr) return;
+            StreamEvent event;
+            event.kind = static_cast<StreamEvent::Kind>(raw->kind);
+            event.status = raw->status;
+            event.chunk = raw->chunk;
+            event.websocket = raw->websocket != 0;
+            if (raw->json != nullptr) event.json.emplace(raw->json, raw->json_len);
+            if (raw->message != nullptr) event.message.emplace(raw->message);
+            handler(event);
+        } catch (...) {
+            // Nothing may unwind into C; the handler owns its failures.
+        }
+    }
+
+    DfxStream *stream_ = nullptr;
+    std::unique_ptr<Handler> handler_;
 };
 
 /// The library's version, "MAJOR.MINOR.PATCH".

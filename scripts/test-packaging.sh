@@ -12,7 +12,7 @@
 #                                             still win over the bundled copy; then into build/venv
 #   scripts/test-packaging.sh python-tests    the package's tests with build/venv, against a sandbox
 #   scripts/test-packaging.sh cxx-example     build examples/cpp with -Wall -Wextra -Werror -pedantic, run it
-#   scripts/test-packaging.sh cxx-tests       tests/cpp (dfx.hpp) under valgrind memcheck
+#   scripts/test-packaging.sh cxx-tests       tests/cpp (dfx.hpp, its MeasurementStream) under valgrind memcheck
 #   scripts/test-packaging.sh abi             exported symbols, SONAME, versions, no OpenSSL
 #   scripts/test-packaging.sh pkg-config      install into build/pkg/prefix; build examples/quickstart.c
 #                                             out of tree with pkg-config and run it
@@ -138,8 +138,9 @@ cxx-example)
     $sb $quickstart build/quickstart-cpp
     ;;
 cxx-tests)
-    make --no-print-directory build/test_dfx_hpp
+    make --no-print-directory build/test_dfx_hpp build/test_stream_hpp
     $sb "${memcheck[@]}" build/test_dfx_hpp
+    $sb "${memcheck[@]}" build/test_stream_hpp
     ;;
 abi)
     so=$lib/libdfx.so

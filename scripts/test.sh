@@ -26,7 +26,7 @@ set -e
 cargo build -p dfx -p dfx-sandbox
 make --no-print-directory build/test_failures build/test_failures-static build/test_threads build/test_secrets build/test_session build/test_call \
     build/test_async-asan build/test_lifetime-asan build/test_lifetime build/async_renews build/test_tls \
-    build/quickstart build/quickstart-cxx
+    build/quickstart build/quickstart-cxx build/test_stream build/test_stream-asan build/measurement
 set +e
 
 export LD_LIBRARY_PATH=$PWD/target/debug
@@ -43,6 +43,10 @@ suite "c: no secret in any message (echoing server, bad URLs and arguments)" $sb
 suite "c: 8 threads x 50 renews" $sb build/test_threads
 suite "c: session lifecycle, listener, single flight, outcome unknown" $sb build/test_session
 suite "c: dfx_call: login, measurement, list, argument errors" $sb build/test_call
+suite "c: measurement stream: 20 chunks, refusals, back-pressure, 8 streams, dropped sockets, refused upgrade" \
+    $sb build/test_stream
+suite "c: measurement stream, free with chunks in flight (ASan+UBSan)" $sb build/test_stream-asan
+suite "c: measurement example (examples/measurement.c, sample chunks)" $sb scripts/run-measurement.sh build/measurement
 suite "c: async, 10000 in flight, cancel, free (ASan+UBSan)" $sb build/test_async-asan
 suite "c: client lifetime: free inside callbacks, free while retrying, cancel (ASan+UBSan)" \
     $sb build/test_lifetime-asan
@@ -58,12 +62,15 @@ suite "c: failure paths under valgrind memcheck" $sb env DFX_TEST_NO_FORK=1 $mem
 suite "c: session under valgrind memcheck" $sb env DFX_TEST_HOLD_MS=3000 $memcheck build/test_session
 suite "c: client lifetime under valgrind memcheck" $sb env DFX_TEST_ROUNDS=40 DFX_TEST_VALGRIND=1 $memcheck build/test_lifetime
 suite "c: dfx_call under valgrind memcheck" $sb $memcheck build/test_call
+suite "c: measurement stream under valgrind memcheck" $sb $memcheck build/test_stream
 pkg=scripts/test-packaging.sh
 suite "python: sdist, the wheel built from it (release libdfx inside), tag and contents" $pkg python-wheel
 suite "python: the wheel in a fresh venv elsewhere, no DFX_LIBRARY: renew, quickstart; build/venv" \
     $pkg python-install
 suite "python: dfx package tests (installed copy; declarations vs header)" $pkg python-tests
 suite "python: quickstart example (installed package)" $sb $quickstart build/venv/bin/python examples/quickstart.py
+suite "python: measurement example (installed package, sample chunks)" $sb bash -c \
+    'build/venv/bin/python examples/measurement.py "$DFX_SANDBOX_URL"'
 suite "python: asyncio example, 300 renews (installed package)" $sb bash -c \
     'python3 scripts/sandbox-seed.py pairs 300 | build/venv/bin/python examples/async_renews.py "$DFX_SANDBOX_URL"'
 suite "c++: dfx.hpp example, -Wall -Wextra -Werror -pedantic" $pkg cxx-example

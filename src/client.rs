@@ -176,7 +176,7 @@ impl Client {
     /// `error` without the secrets a call carried: its body's secret
     /// fields, its bearer token, and the session's tokens (a server may
     /// echo any of them). Only failures pay for this.
-    fn redact(&self, error: Error, body: Option<&WipedBytes>, bearer: Option<&str>) -> Error {
+    pub(crate) fn redact(&self, error: Error, body: Option<&WipedBytes>, bearer: Option<&str>) -> Error {
         let mut secrets = Secrets::default();
         if let Some(mut value) = body.and_then(|b| serde_json::from_slice::<serde_json::Value>(&b.0).ok()) {
             secrets.add_body(&value);
@@ -195,6 +195,14 @@ impl Client {
             }
         }
         error.redacted(&secrets)
+    }
+
+    /// The token a request with the session's user-else-device bearer
+    /// carries (renewed first under auto-renew); empty when neither is set.
+    pub(crate) async fn user_else_device_token(&self) -> Result<Zeroizing<String>, Error> {
+        let user = self.session().get(SessionField::UserToken);
+        let kind = if user.is_empty() { TokenKind::Device } else { TokenKind::User };
+        self.session_token(kind).await
     }
 
     /// The session's token of `kind`, renewed first when auto-renew is on

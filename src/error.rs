@@ -58,6 +58,17 @@ pub enum Error {
     /// The request was cancelled before it completed; [`Cancel`] says at
     /// which point, so a caller knows whether the server may have seen it.
     Cancelled(Cancel),
+    /// The server refused a measurement chunk, or the measurement itself:
+    /// [`Refusal`] says why; the response holds the server's answer (its
+    /// status and body, code and message).
+    Measurement(Refusal, Box<Response>),
+    /// A measurement stream already holds as many chunks not yet
+    /// acknowledged as it may: send again after an acknowledgement.
+    /// Nothing was taken.
+    StreamFull(String),
+    /// The measurement stream has ended, or its last chunk was already
+    /// sent: it takes no more chunks.
+    StreamEnded(String),
     /// Any other transport failure.
     Transport(String),
     /// A bug in dfx (for example a caught panic).
@@ -68,7 +79,7 @@ impl Error {
     /// The response of an [`Error::Api`] error.
     pub fn response(&self) -> Option<&Response> {
         match self {
-            Error::Api(r) => Some(r),
+            Error::Api(r) | Error::Measurement(_, r) => Some(r),
             _ => None,
         }
     }
@@ -114,6 +125,13 @@ impl Error {
             Error::ConnectionLost(m) => Error::ConnectionLost(r(m)),
             Error::Redirect(m) => Error::Redirect(r(m)),
             Error::OutcomeUnknown(cause) => Error::OutcomeUnknown(Box::new(cause.redacted(secrets))),
+            Error::Measurement(kind, mut response) => {
+                let shown = r(server_words(&response));
+                response.set_shown_error(shown);
+                Error::Measurement(kind, response)
+            }
+            Error::StreamFull(m) => Error::StreamFull(r(m)),
+            Error::StreamEnded(m) => Error::StreamEnded(r(m)),
             Error::Transport(m) => Error::Transport(r(m)),
             Error::Internal(m) => Error::Internal(r(m)),
             e @ (Error::WouldDeadlock | Error::Cancelled(_)) => e,
@@ -144,6 +162,9 @@ impl fmt::Display for Error {
                  (a dfx callback or a tokio task); it would deadlock",
             ),
             Error::Cancelled(point) => f.write_str(point.describe()),
+            Error::Measurement(kind, r) => write!(f, "{}: {}", kind.describe(), api_message(r)),
+            Error::StreamFull(m) => write!(f, "stream full: {m}"),
+            Error::StreamEnded(m) => write!(f, "stream ended: {m}"),
             Error::Transport(m) => write!(f, "transport error: {m}"),
             Error::Internal(m) => write!(f, "internal error: {m}"),
         }
@@ -151,6 +172,43 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Why the server refused a measurement chunk (its error `Code`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// `RATE_LIMIT` (or HTTP 429): chunks came faster than allowed.
+    RateLimited,
+    /// `MEASUREMENT_CLOSED`: the measurement already has its last chunk.
+    MeasurementClosed,
+    /// `MISALIGNED_CHUNK`: out of order (e.g. not FIRST first).
+    MisalignedChunk,
+    /// `INVALID_MEASUREMENT`: no such measurement (for this bearer).
+    InvalidMeasurement,
+}
+
+impl Refusal {
+    /// The refusal an error answer's code (or status) names, if any.
+    pub(crate) fn of(response: &Response) -> Option<Refusal> {
+        match response.error_code() {
+            Some("RATE_LIMIT") => Some(Refusal::RateLimited),
+            Some("MEASUREMENT_CLOSED") => Some(Refusal::MeasurementClosed),
+            Some("MISALIGNED_CHUNK") => Some(Refusal::MisalignedChunk),
+            Some("INVALID_MEASUREMENT") => Some(Refusal::InvalidMeasurement),
+            _ if response.status() == 429 => Some(Refusal::RateLimited),
+            _ => None,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Refusal::RateLimited => "the server is rate limiting this measurement's chunks",
+            Refusal::MeasurementClosed => "the measurement is closed: it already received its last chunk",
+            Refusal::MisalignedChunk => "the chunk is out of order for its measurement",
+            Refusal::InvalidMeasurement => "the measurement does not exist for this token",
+        }
+    }
+}
 
 /// Where a cancelled call was when it was cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -226,3 +226,52 @@ pub fn base_url(text: &[u8]) {
         Err(e) => panic!("unexpected error kind: {e:?}"),
     }
 }
+
+/// The measurement socket's frame target: `frame` as an answer from the
+/// server. Read, it must be exactly websocket.json's layout (10 printable
+/// ASCII characters of id, 3 digits of status, the rest UTF-8); refused,
+/// the reason must be the right one; a result it carries names its chunk
+/// only by `ChunkOrder` or the last part of `MeasurementDataID`. And a
+/// request frame built around the same text keeps the layout.
+pub fn ws_frame(frame: &[u8]) {
+    use crate::measurement::frame::{answer, request, Malformed, RequestId, ID_LEN};
+    let id_ok = frame.len() >= ID_LEN + 3 && frame[..ID_LEN].iter().all(|b| b.is_ascii_graphic() || *b == b' ');
+    match answer(frame) {
+        Ok(a) => {
+            assert!(id_ok);
+            assert_eq!(a.id.as_str().as_bytes(), &frame[..ID_LEN]);
+            assert!(frame[ID_LEN..ID_LEN + 3].iter().all(u8::is_ascii_digit));
+            let digits = std::str::from_utf8(&frame[ID_LEN..ID_LEN + 3]).unwrap();
+            assert_eq!(a.status, digits.parse::<u16>().unwrap());
+            assert_eq!(a.json.as_bytes(), &frame[ID_LEN + 3..]);
+            if let Some(chunk) = crate::measurement::run::result_chunk(&a.json) {
+                let value: Value = serde_json::from_str(&a.json).expect("a result that names a chunk is JSON");
+                let by_order = value.get("ChunkOrder").and_then(Value::as_u64);
+                let by_id = value.get("MeasurementDataID").and_then(Value::as_str).and_then(|s| s.rsplit(':').next());
+                let named = match by_order {
+                    Some(n) => n == u64::from(chunk),
+                    None => by_id.and_then(|s| s.parse::<u32>().ok()) == Some(chunk),
+                };
+                assert!(named, "chunk {chunk} from {}", a.json);
+            }
+        }
+        Err(Malformed::NoId) => assert!(!id_ok),
+        Err(Malformed::Payload(_, why)) => {
+            assert!(id_ok);
+            let status_ok = frame[ID_LEN..ID_LEN + 3].iter().all(u8::is_ascii_digit);
+            assert_eq!(why == "its status is not 3 digits", !status_ok);
+            if status_ok {
+                assert!(std::str::from_utf8(&frame[ID_LEN + 3..]).is_err());
+            }
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(frame) {
+        let id = RequestId::new(506, frame.len() as u64);
+        let payload = Value::String(text.to_owned());
+        let built = request(506, &id, &payload);
+        assert_eq!(&built[..4], b"0506");
+        assert_eq!(&built[4..14], id.as_str().as_bytes());
+        let back: Value = serde_json::from_slice(&built[14..]).expect("the payload is JSON");
+        assert_eq!(back, payload);
+    }
+}

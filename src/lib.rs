@@ -18,6 +18,7 @@ mod client;
 mod endpoints;
 mod error;
 mod general;
+mod measurement;
 mod organizations;
 mod requests;
 mod response;
@@ -36,8 +37,9 @@ pub mod fuzzing;
 
 pub use auths::Auths;
 pub use client::{Client, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
-pub use error::{Cancel, Error};
+pub use error::{Cancel, Error, Refusal};
 pub use general::General;
+pub use measurement::{ChunkPosition, Event, Handler, MeasurementStream, StreamStats, MAX_CHUNK_BYTES, MAX_UNACKED};
 pub use organizations::{License, Organizations};
 pub use requests::{OnCancel, RequestId, MAX_CONCURRENT_REQUESTS};
 pub use response::Response;

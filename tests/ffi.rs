@@ -48,6 +48,12 @@ fn status_names_and_descriptions() {
         (DFX_ERR_WOULD_DEADLOCK, "DFX_ERR_WOULD_DEADLOCK"),
         (DFX_ERR_TRANSPORT, "DFX_ERR_TRANSPORT"),
         (DFX_ERR_INTERNAL, "DFX_ERR_INTERNAL"),
+        (DFX_ERR_STREAM_FULL, "DFX_ERR_STREAM_FULL"),
+        (DFX_ERR_RATE_LIMITED, "DFX_ERR_RATE_LIMITED"),
+        (DFX_ERR_MEASUREMENT_CLOSED, "DFX_ERR_MEASUREMENT_CLOSED"),
+        (DFX_ERR_MISALIGNED_CHUNK, "DFX_ERR_MISALIGNED_CHUNK"),
+        (DFX_ERR_INVALID_MEASUREMENT, "DFX_ERR_INVALID_MEASUREMENT"),
+        (DFX_ERR_STREAM_ENDED, "DFX_ERR_STREAM_ENDED"),
     ];
     let mut seen = HashSet::new();
     for (value, name) in expected {
@@ -55,7 +61,7 @@ fn status_names_and_descriptions() {
         assert!(seen.insert(value), "values are distinct");
         assert!(!text(dfx_status_description(value)).unwrap().is_empty());
     }
-    for bad in [-1, 18, 1000, i32::MAX, i32::MIN] {
+    for bad in [-1, 24, 1000, i32::MAX, i32::MIN] {
         assert_eq!(text(dfx_status_name(bad)).unwrap(), "DFX_UNRECOGNIZED_STATUS");
         assert_eq!(text(dfx_status_description(bad)).unwrap(), "not a dfx status value");
     }

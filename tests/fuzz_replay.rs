@@ -35,6 +35,11 @@ const URL: &[&str] = &[
     "[", "]", ".", "0x7f.1", "2130706433", "\u{fe0f}", "\\", " ",
 ];
 
+const WS: &[&str] = &[
+    "0506AAAAAB", "RES0000001", "200", "404", "429", "{}", "{\"ChunkOrder\":", "\"MeasurementDataID\":\"m:",
+    ":", "4294967296", "-1", "\u{e9}", "\u{fffd}", "\\u0000", " ",
+];
+
 fn target(name: &str) -> Target {
     let (corpus, tokens, run): (_, _, fn(&[u8])) = match name {
         "http1_reader" => ("http1", HTTP, dfx::fuzzing::http1_reader),
@@ -43,6 +48,7 @@ fn target(name: &str) -> Target {
         "session_json" => ("session_json", JSON, dfx::fuzzing::session_json),
         "token_exp" => ("token_exp", JSON, dfx::fuzzing::token_exp),
         "base_url" => ("base_url", URL, dfx::fuzzing::base_url),
+        "ws_frame" => ("ws_frame", WS, dfx::fuzzing::ws_frame),
         _ => unreachable!(),
     };
     Target { corpus, tokens, run }
@@ -180,4 +186,9 @@ fn token_exp() {
 #[test]
 fn base_url() {
     replay_then_mutate("base_url");
+}
+
+#[test]
+fn ws_frame() {
+    replay_then_mutate("ws_frame");
 }

@@ -18,12 +18,20 @@ subclass (`.name` "DFX_ERR_CONNECT", ..., `.message`).
 libdfx is found by: the `library=` argument, the DFX_LIBRARY environment
 variable, a copy next to this package, a source checkout's target/, then the
 system's library path (see library_candidates()).
+
+A measurement: `stream = api.measurement_stream(measurement_id)`, then
+`stream.send_all(chunks)` (raw payload bytes) and `for event in stream`
+(or `async for`): acknowledgements, each chunk's result, the final result.
 """
 from ._native import (CONSTANTS, FUNCTIONS, LibraryNotFound, library_candidates,  # noqa: F401
                       load_library)
 from ._client import (SESSION_FIELDS, TOKEN_KINDS, ArgumentError, Client, ConnectError, DfxError,  # noqa: F401
-                      InternalError, OutcomeUnknownError, Response, Session, TransportError, WouldDeadlockError,
-                      client, operations, status_description, status_name, token_expiry, version)
+                      InternalError, InvalidMeasurementError, MeasurementClosedError, MeasurementRefusedError,
+                      MisalignedChunkError, OutcomeUnknownError, RateLimitedError, Response, Session,
+                      StreamEndedError, StreamError, StreamFullError, TransportError, WouldDeadlockError, client,
+                      operations, status_description, status_name, token_expiry, version)
+from ._stream import (FIRST, LAST, MIDDLE, ChunkPosition, MeasurementStream, StreamEvent,  # noqa: F401
+                      StreamEventKind, StreamStats)
 
 globals().update(CONSTANTS)  # DFX_OK, DFX_ERR_*, DFX_SESSION_*, DFX_TOKEN_*
 

@@ -20,7 +20,9 @@ import weakref
 from . import _native as native
 from . import _operations
 from ._native import (DFX_ERR_API, DFX_ERR_CONNECT, DFX_ERR_INTERNAL, DFX_ERR_INVALID_ARGUMENT,
-                      DFX_ERR_INVALID_URL, DFX_ERR_INVALID_UTF8, DFX_ERR_NULL_ARGUMENT, DFX_ERR_OUTCOME_UNKNOWN,
+                      DFX_ERR_INVALID_MEASUREMENT, DFX_ERR_INVALID_URL, DFX_ERR_INVALID_UTF8,
+                      DFX_ERR_MEASUREMENT_CLOSED, DFX_ERR_MISALIGNED_CHUNK, DFX_ERR_NULL_ARGUMENT,
+                      DFX_ERR_OUTCOME_UNKNOWN, DFX_ERR_RATE_LIMITED, DFX_ERR_STREAM_ENDED, DFX_ERR_STREAM_FULL,
                       DFX_ERR_WOULD_DEADLOCK, DFX_OK, DFX_TOKEN_DEVICE, DFX_TOKEN_USER)
 
 # The session's fields, in DFX_SESSION_* order, by the JavaScript client's keys.
@@ -68,6 +70,40 @@ class InternalError(DfxError):
     """A bug in dfx (a caught panic). The client is still usable."""
 
 
+class StreamError(DfxError):
+    """A measurement stream's own failure (see MeasurementStream)."""
+
+
+class StreamFullError(StreamError):
+    """send_chunk(): DFX_STREAM_MAX_UNACKED chunks await their acknowledgement.
+    Nothing was taken: send the same chunk again after the next ACK event."""
+
+
+class StreamEndedError(StreamError):
+    """send_chunk(): the last chunk was already sent, or the stream ended."""
+
+
+class MeasurementRefusedError(StreamError):
+    """The server refused a chunk or the measurement; the event's `json`
+    holds its answer body. One subclass per refusal code."""
+
+
+class RateLimitedError(MeasurementRefusedError):
+    """RATE_LIMIT (or HTTP 429): chunks came faster than the server allows."""
+
+
+class MeasurementClosedError(MeasurementRefusedError):
+    """MEASUREMENT_CLOSED: the measurement already received its last chunk."""
+
+
+class MisalignedChunkError(MeasurementRefusedError):
+    """MISALIGNED_CHUNK: a chunk out of order (FIRST first, LAST last)."""
+
+
+class InvalidMeasurementError(MeasurementRefusedError):
+    """INVALID_MEASUREMENT: no such measurement for this token."""
+
+
 _ERRORS = {
     DFX_ERR_NULL_ARGUMENT: ArgumentError,
     DFX_ERR_INVALID_ARGUMENT: ArgumentError,
@@ -77,6 +113,12 @@ _ERRORS = {
     DFX_ERR_OUTCOME_UNKNOWN: OutcomeUnknownError,
     DFX_ERR_WOULD_DEADLOCK: WouldDeadlockError,
     DFX_ERR_INTERNAL: InternalError,
+    DFX_ERR_STREAM_FULL: StreamFullError,
+    DFX_ERR_STREAM_ENDED: StreamEndedError,
+    DFX_ERR_RATE_LIMITED: RateLimitedError,
+    DFX_ERR_MEASUREMENT_CLOSED: MeasurementClosedError,
+    DFX_ERR_MISALIGNED_CHUNK: MisalignedChunkError,
+    DFX_ERR_INVALID_MEASUREMENT: InvalidMeasurementError,
 }
 
 
@@ -270,6 +312,8 @@ class Client:
         self._keepalive: dict = {}
         self._finalizer = weakref.finalize(self, _free_client, self.lib, handle)
         self._finalizer.atexit = False  # the process is ending; nothing to free
+        # Open measurement streams: close() frees them before the client.
+        self._streams: "weakref.WeakSet" = weakref.WeakSet()
         # Every operation of the endpoint table, by the JavaScript client's names.
         self.http: _operations.Http = _operations.Http(self)
         # The same calls for asyncio: `r = await api.aio.auths.renew({...})`.
@@ -370,8 +414,20 @@ class Client:
         many seconds (0, the default, turns it off)."""
         _check(self.lib, self.lib.dfx_client_set_auto_renew(self._handle(), seconds_before_expiry))
 
+    def measurement_stream(self, measurement_id, on_event=None):
+        """Open a measurement stream (dfx_measurement_stream_open()) for a
+        measurement made with measurements.create: a dfx.MeasurementStream.
+        Over the socket when the server allows one, else over HTTP (the same
+        events, without per-chunk results). `on_event(event)`, if given, also
+        gets every event, on dfx's thread."""
+        from ._stream import MeasurementStream  # noqa: PLC0415 (_stream builds on this module)
+        return MeasurementStream(self, measurement_id, on_event)
+
     def close(self):
-        """Free the client (idempotent). Don't call it from a session listener."""
+        """Free the client (idempotent), after closing its open measurement
+        streams. Don't call it from a session listener or a stream's on_event."""
+        for stream in list(self._streams):
+            stream.close()
         self._finalizer()
 
     def __enter__(self):

@@ -10,7 +10,8 @@ import ctypes
 import ctypes.util
 import os
 import sys
-from ctypes import POINTER, c_char, c_char_p, c_int32, c_int64, c_size_t, c_uint16, c_uint32, c_uint64, c_void_p
+from ctypes import (POINTER, c_char, c_char_p, c_int32, c_int64, c_size_t, c_uint8, c_uint16, c_uint32, c_uint64,
+                    c_void_p)
 from pathlib import Path
 
 
@@ -22,12 +23,43 @@ class DfxResponse(ctypes.Structure):
     """Opaque `DfxResponse`: only ever handled through a pointer."""
 
 
+class DfxStream(ctypes.Structure):
+    """Opaque `DfxStream` (a measurement stream): only ever handled through a pointer."""
+
+
+class DfxStreamEvent(ctypes.Structure):
+    """`DfxStreamEvent`: one event of a measurement stream, valid only during
+    the callback (its strings too: copy what you keep)."""
+    _fields_ = [
+        ("kind", c_uint32),        # DfxStreamEventKind: DFX_STREAM_CONNECTED, _ACK, _RESULT, _CHUNK_ERROR, _END
+        ("status", c_int32),       # DfxStatus
+        ("chunk", c_uint32),
+        ("websocket", c_int32),
+        ("json", c_char_p),
+        ("json_len", c_size_t),
+        ("message", c_char_p),
+    ]
+
+
+class DfxStreamStats(ctypes.Structure):
+    """`DfxStreamStats`: a measurement stream's counters."""
+    _fields_ = [
+        ("connections", c_uint64),
+        ("resent_chunks", c_uint64),
+        ("dropped_frames", c_uint64),
+        ("websocket", c_int32),
+    ]
+
+
 # The header's types, by their C names.
 DfxStatus = c_int32
 DfxSessionField = c_int32
 DfxTokenKind = c_int32
+DfxChunkPosition = c_uint32
+DfxStreamEventKind = c_uint32
 ClientP = POINTER(DfxClient)
 ResponseP = POINTER(DfxResponse)
+StreamP = POINTER(DfxStream)
 # `char *` handed out for the caller to free: kept as a raw pointer (c_char_p
 # would turn it into bytes and lose the address dfx_string_free needs).
 OwnedString = POINTER(c_char)
@@ -35,6 +67,8 @@ OwnedString = POINTER(c_char)
 DfxSessionListener = ctypes.CFUNCTYPE(None, c_void_p, c_char_p)
 # typedef void (*DfxCallback)(void *user_data, DfxStatus status, DfxResponse *response);
 DfxCallback = ctypes.CFUNCTYPE(None, c_void_p, DfxStatus, ResponseP)
+# typedef void (*DfxStreamCallback)(void *user_data, const DfxStreamEvent *event);
+DfxStreamCallback = ctypes.CFUNCTYPE(None, c_void_p, POINTER(DfxStreamEvent))
 
 _s, _out_response = c_char_p, POINTER(ResponseP)
 
@@ -90,6 +124,12 @@ FUNCTIONS = {
     "dfx_call": (DfxStatus, [ClientP, _s, _s, _out_response]),
     "dfx_call_async": (DfxStatus, [ClientP, _s, _s, DfxCallback, c_void_p, POINTER(c_uint64)]),
     "dfx_operations_json": (_s, []),
+    "dfx_measurement_stream_open": (DfxStatus, [ClientP, _s, DfxStreamCallback, c_void_p, POINTER(StreamP)]),
+    "dfx_measurement_stream_send_chunk":
+        (DfxStatus, [StreamP, POINTER(c_uint8), c_size_t, DfxChunkPosition, POINTER(c_uint32)]),
+    "dfx_measurement_stream_wait": (DfxStatus, [StreamP, c_uint32]),
+    "dfx_measurement_stream_stats": (DfxStatus, [StreamP, POINTER(DfxStreamStats)]),
+    "dfx_measurement_stream_free": (None, [StreamP]),
     "dfx_response_status": (c_uint16, [ResponseP]),
     "dfx_response_body": (_s, [ResponseP]),
     "dfx_response_get_string": (_s, [ResponseP, _s]),
@@ -134,6 +174,22 @@ CONSTANTS = {
     "DFX_ERR_WOULD_DEADLOCK": 15,
     "DFX_ERR_TRANSPORT": 16,
     "DFX_ERR_INTERNAL": 17,
+    "DFX_ERR_STREAM_FULL": 18,
+    "DFX_ERR_RATE_LIMITED": 19,
+    "DFX_ERR_MEASUREMENT_CLOSED": 20,
+    "DFX_ERR_MISALIGNED_CHUNK": 21,
+    "DFX_ERR_INVALID_MEASUREMENT": 22,
+    "DFX_ERR_STREAM_ENDED": 23,
+    "DFX_STREAM_MAX_UNACKED": 8,
+    "DFX_STREAM_MAX_CHUNK_BYTES": 8388608,
+    "DFX_CHUNK_FIRST": 0,
+    "DFX_CHUNK_MIDDLE": 1,
+    "DFX_CHUNK_LAST": 2,
+    "DFX_STREAM_CONNECTED": 1,
+    "DFX_STREAM_ACK": 2,
+    "DFX_STREAM_RESULT": 3,
+    "DFX_STREAM_CHUNK_ERROR": 4,
+    "DFX_STREAM_END": 5,
 }
 globals().update(CONSTANTS)
 

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::faults::Fault;
+use crate::stream_faults::{DelayRequest, DropRequest, RateLimitRequest, RefuseRequest};
 use crate::reply::Reply;
 use crate::tokens::TokenKind;
 use crate::State;
@@ -37,9 +38,27 @@ pub(crate) fn handle(
         ("POST", "pairs") => pairs(state, body),
         ("POST", "faults") => push_fault(state, body),
         ("DELETE", "faults") => {
-            state.faults.clear();
+            state.clear_faults();
             ok()
         }
+        ("POST", "ws/drop") => parsed(body, |r: DropRequest| state.stream_faults.push_drop(r.after_frames, r.count)),
+        ("POST", "ws/refuse") => parsed(body, |r: RefuseRequest| {
+            let body = match r.body {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => s,
+                Some(v) => v.to_string(),
+            };
+            state.stream_faults.push_refusal(r.status, body, r.count)
+        }),
+        ("POST", "results-delay") => parsed(body, |r: DelayRequest| {
+            state.stream_faults.set_results_delay(Duration::from_millis(r.delay_ms));
+            Ok(())
+        }),
+        ("POST", "rate-limit") => parsed(body, |r: RateLimitRequest| {
+            state.stream_faults.set_rate_limit(r.chunks);
+            Ok(())
+        }),
+        ("GET", "ws/stats") => Reply::json(200, &state.sockets.snapshot().to_json()),
         ("GET", "requests") => {
             let list: Vec<Value> = state.recorder.requests().iter().map(|r| r.to_json()).collect();
             Reply::json(200, &Value::Array(list))
@@ -55,10 +74,46 @@ pub(crate) fn handle(
             state.reset();
             ok()
         }
-        (_, "pairs" | "faults" | "requests" | "stats" | "login-code" | "seed" | "reset") => {
+        (_, "pairs" | "faults" | "requests" | "stats" | "login-code" | "seed" | "reset" | "ws/drop" | "ws/refuse"
+            | "results-delay" | "rate-limit" | "ws/stats") => {
             Reply::error(405, "METHOD_NOT_ALLOWED", "Method not allowed for this control endpoint")
         }
+        (_, path) if path.starts_with("measurements/") => measurement(state, method, path),
         _ => Reply::error(404, "NOT_FOUND", "No such control endpoint"),
+    }
+}
+
+/// `GET measurements/{id}` (stats) and `GET measurements/{id}/results`.
+fn measurement(state: &State, method: &str, path: &str) -> Reply {
+    let rest = path.strip_prefix("measurements/").unwrap_or("");
+    let (id, results) = match rest.strip_suffix("/results") {
+        Some(id) => (id, true),
+        None => (rest, false),
+    };
+    if id.is_empty() || id.contains('/') {
+        return Reply::error(404, "NOT_FOUND", "No such control endpoint");
+    }
+    if method != "GET" {
+        return Reply::error(405, "METHOD_NOT_ALLOWED", "Method not allowed for this control endpoint");
+    }
+    let id = percent_decode(id);
+    let not_found = || Reply::error(404, "NOT_FOUND", "No measurement has this ID");
+    if results {
+        state.measurements.chunk_results(&id).map_or_else(not_found, |r| Reply::json(200, &Value::Array(r)))
+    } else {
+        state.measurements.stats(&id).map_or_else(not_found, |s| Reply::json(200, &s.to_json()))
+    }
+}
+
+/// Parses the body as `T` and applies it: `{"ok":true}`, or 400 with serde's
+/// or `apply`'s message.
+fn parsed<T: serde::de::DeserializeOwned>(body: &[u8], apply: impl FnOnce(T) -> Result<(), String>) -> Reply {
+    match serde_json::from_slice::<T>(body) {
+        Ok(r) => match apply(r) {
+            Ok(()) => ok(),
+            Err(msg) => bad_request(&msg),
+        },
+        Err(e) => bad_request(&e.to_string()),
     }
 }
 

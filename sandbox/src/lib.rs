@@ -26,10 +26,12 @@
 
 mod api;
 mod auths;
+mod chunk_results;
 mod control;
 mod directory;
 mod faults;
 mod fixed;
+mod frames;
 mod general;
 mod measurements;
 mod orgs;
@@ -40,6 +42,10 @@ mod reply;
 mod routes;
 mod seed;
 mod server;
+mod socket;
+mod socket_actions;
+mod stream_faults;
+mod stream_stats;
 mod studies;
 mod tls;
 mod tokens;
@@ -55,6 +61,7 @@ use std::time::Duration;
 pub use faults::{Action, Fault, Phase};
 pub use pki::TestPki;
 pub use record::RecordedRequest;
+pub use stream_stats::{MeasurementStats, SocketStats};
 pub use tls::TlsIdentity;
 pub use seed::{
     LicenseConfig, UserConfig, SANDBOX_ARCHIVED_STUDY_ID, SANDBOX_LICENSE_KEY, SANDBOX_STUDY_ID, SANDBOX_LICENSE_SEATS, SANDBOX_ORG_ID,
@@ -109,6 +116,10 @@ struct LoginCode {
 pub(crate) struct State {
     tokens: tokens::TokenStore,
     faults: faults::FaultList,
+    /// Socket and chunk faults (drop, refuse, results delay, rate limit).
+    stream_faults: stream_faults::StreamFaults,
+    /// WebSocket counters.
+    sockets: stream_stats::SocketCounters,
     recorder: record::Recorder,
     /// Phone number → the last code issued for it.
     login_codes: Mutex<HashMap<String, LoginCode>>,
@@ -129,6 +140,8 @@ impl State {
             connections: Default::default(),
             tokens: Default::default(),
             faults: Default::default(),
+            stream_faults: Default::default(),
+            sockets: Default::default(),
             recorder: Default::default(),
             login_codes: Mutex::new(HashMap::new()),
             directory,
@@ -183,10 +196,18 @@ impl State {
         self.login_codes.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Clears faults, recordings and counts; tokens, seats and login codes stay.
-    pub(crate) fn reset(&self) {
+    /// Every fault: HTTP faults and the stream's.
+    pub(crate) fn clear_faults(&self) {
         self.faults.clear();
+        self.stream_faults.clear();
+    }
+
+    /// Clears faults, recordings and counts (socket counters too); tokens,
+    /// seats, login codes and measurements stay.
+    pub(crate) fn reset(&self) {
+        self.clear_faults();
         self.recorder.reset();
+        self.sockets.reset();
     }
 }
 
@@ -294,9 +315,59 @@ impl Sandbox {
         self.state.faults.push(fault);
     }
 
-    /// Removes every fault.
+    /// Removes every fault: HTTP faults and the socket and chunk faults
+    /// below (the results delay goes back to 0).
     pub fn clear_faults(&self) {
-        self.state.faults.clear();
+        self.state.clear_faults();
+    }
+
+    /// The next `count` WebSocket connections opened (0 = every one until
+    /// [`Sandbox::clear_faults`]) are each cut once they received `frames`
+    /// frames (at least 1): the last frame takes effect but its answer is
+    /// never sent; the TCP connection closes without a close frame.
+    /// Panics if `frames` is 0.
+    pub fn drop_socket_after(&self, frames: u32, count: u32) {
+        self.state.stream_faults.push_drop(frames, count).expect("frames must be at least 1");
+    }
+
+    /// The next `count` WebSocket upgrades (0 = every one until cleared)
+    /// are answered with HTTP `status` (200..=599) and the JSON body
+    /// `{"Code":"UPGRADE_REFUSED","Message":...}` instead of 101, as a proxy
+    /// or gateway that does not pass WebSockets would. Panics on a status
+    /// outside 200..=599.
+    pub fn refuse_upgrades(&self, status: u16, count: u32) {
+        self.state.stream_faults.push_refusal(status, String::new(), count).expect("status in 200..=599");
+    }
+
+    /// Each chunk's result is computed this long after the chunk is
+    /// accepted (until cleared; `Duration::ZERO` = at once, the default).
+    pub fn set_results_delay(&self, delay: Duration) {
+        self.state.stream_faults.set_results_delay(delay);
+    }
+
+    /// The next `chunks` data calls (socket `0506` and HTTP
+    /// `measurements.data` alike) are answered 429 `RATE_LIMIT` and not
+    /// applied. Replaces what is left of an earlier setting; 0 ends it.
+    pub fn rate_limit_chunks(&self, chunks: u32) {
+        self.state.stream_faults.set_rate_limit(chunks);
+    }
+
+    /// WebSocket counters since the start (or the last reset).
+    pub fn socket_stats(&self) -> SocketStats {
+        self.state.sockets.snapshot()
+    }
+
+    /// Chunk counters and status of the measurement with this ID (`None`:
+    /// no such measurement).
+    pub fn measurement_stats(&self, id: &str) -> Option<MeasurementStats> {
+        self.state.measurements.stats(id)
+    }
+
+    /// The chunk results computed so far for a measurement, in chunk order,
+    /// exactly as they are pushed to `0510` subscribers (`None`: no such
+    /// measurement).
+    pub fn chunk_results(&self, id: &str) -> Option<Vec<serde_json::Value>> {
+        self.state.measurements.chunk_results(id)
     }
 
     /// API requests (not `/_sandbox/*`), in arrival order.

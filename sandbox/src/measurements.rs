@@ -1,20 +1,26 @@
-//! The Measurements group: create, data chunks in order, retrieve (with
-//! deterministic synthetic results once the last chunk arrived), list and
-//! delete; plus the organization's view of measurements and the bulk deletes.
+//! The Measurements group: create, data chunks in order (one function for
+//! HTTP `measurements.data` and the socket's `0506`), per-chunk results
+//! (pushed to `0510` subscribers), retrieve (with deterministic synthetic
+//! results once every chunk's result is computed), list and delete; plus
+//! the organization's view of measurements and the bulk deletes.
 
-use std::collections::HashSet;
-use std::sync::Mutex;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::api::{
     answer, empty_object, forbidden, list_reply, not_found, optional_nonempty, required_str, validation_error, Call,
 };
+use crate::chunk_results::chunk_result;
 use crate::reply::Reply;
+use crate::stream_stats::MeasurementStats;
 use crate::studies::SIGNALS;
-use crate::tokens::{random_uuid, Class};
+use crate::tokens::{random_uuid, Class, Identity};
 use crate::{now_secs, State};
 
 /// Where a measurement is in its chunk sequence.
@@ -46,13 +52,55 @@ pub(crate) struct Measurement {
     bytes: u64,
     created: u64,
     updated: u64,
+    /// Chunks received again after they were accepted (by `ChunkOrder`).
+    duplicates: u64,
+    /// A digest of each accepted chunk (its Action kind and payload), so
+    /// that a resend is told from a different chunk claiming its order.
+    digests: Vec<u64>,
+    /// Chunk results computed, in chunk order (result k at index k).
+    results: Vec<Value>,
+    /// Results of accepted chunks still waiting for the results delay.
+    queued: VecDeque<Value>,
+    /// Sockets subscribed to the results (`0510`).
+    subscribers: Vec<Subscriber>,
+}
+
+/// A socket's `0510` subscription.
+#[derive(Clone)]
+pub(crate) struct Subscriber {
+    /// The socket's own number (one subscription per socket and measurement).
+    pub socket: u64,
+    /// The `RequestID` result frames carry.
+    pub request_id: String,
+    /// Where the socket takes the frames to send.
+    pub tx: UnboundedSender<Vec<u8>>,
 }
 
 impl Measurement {
     fn status(&self) -> &'static str {
         match self.phase {
             Phase::Open | Phase::Capturing => "CAPTURING",
+            Phase::Closed if !self.queued.is_empty() => "PROCESSING",
             Phase::Closed => "COMPLETE",
+        }
+    }
+
+    /// Moves the queued results up to chunk `k` to the computed ones and
+    /// pushes each to every live subscriber.
+    fn release_through(&mut self, k: u64) {
+        while self.queued.front().is_some_and(|r| r["ChunkOrder"].as_u64().is_some_and(|o| o <= k)) {
+            let result = self.queued.pop_front().expect("checked above");
+            self.subscribers.retain(|s| s.tx.send(result_frame(&s.request_id, &result)).is_ok());
+            self.results.push(result);
+        }
+    }
+
+    fn stats(&self) -> MeasurementStats {
+        MeasurementStats {
+            chunks_accepted: self.chunks,
+            duplicates: self.duplicates,
+            results_computed: self.results.len() as u64,
+            status: self.status().to_owned(),
         }
     }
 
@@ -73,7 +121,7 @@ impl Measurement {
     }
 
     fn detail(&self) -> Value {
-        let complete = self.phase == Phase::Closed;
+        let complete = self.status() == "COMPLETE";
         let (results, names, units, descriptions, config) = if complete { results(self) } else { Default::default() };
         json!({
             "ID": self.id,
@@ -127,15 +175,56 @@ fn results(m: &Measurement) -> Maps {
     out
 }
 
-/// Every measurement, oldest first.
+/// A pushed result: the subscription's request id, `200`, the result.
+fn result_frame(request_id: &str, result: &Value) -> Vec<u8> {
+    crate::frames::response(request_id, 200, result.to_string().as_bytes())
+}
+
+type List = Arc<Mutex<Vec<Measurement>>>;
+
+fn lock_list(list: &List) -> std::sync::MutexGuard<'_, Vec<Measurement>> {
+    list.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Every measurement, oldest first. Shared with the tasks that release
+/// delayed results.
 #[derive(Default)]
 pub(crate) struct Store {
-    list: Mutex<Vec<Measurement>>,
+    list: List,
 }
 
 impl Store {
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Measurement>> {
-        self.list.lock().unwrap_or_else(|e| e.into_inner())
+        lock_list(&self.list)
+    }
+
+    /// The chunk counters and status of a measurement (any organization).
+    pub(crate) fn stats(&self, id: &str) -> Option<MeasurementStats> {
+        self.lock().iter().find(|m| m.id == id).map(Measurement::stats)
+    }
+
+    /// The chunk results computed so far, in chunk order.
+    pub(crate) fn chunk_results(&self, id: &str) -> Option<Vec<Value>> {
+        self.lock().iter().find(|m| m.id == id).map(|m| m.results.clone())
+    }
+
+    /// Subscribes a socket to a measurement of `who`'s organization: the
+    /// results computed so far are queued to `sub.tx` at once (in chunk
+    /// order), later ones as they are computed; under one lock, so none is
+    /// missed or sent twice. Subscribing again replaces the socket's earlier
+    /// subscription to the measurement (and replays again).
+    pub(crate) fn subscribe(&self, who: &Identity, id: &str, sub: Subscriber) -> Result<(), Reply> {
+        let mut list = self.lock();
+        let m = list
+            .iter_mut()
+            .find(|m| m.id == id && m.organization_id == who.organization_id)
+            .ok_or_else(|| invalid_measurement(id))?;
+        for result in &m.results {
+            let _ = sub.tx.send(result_frame(&sub.request_id, result));
+        }
+        m.subscribers.retain(|s| s.socket != sub.socket && !s.tx.is_closed());
+        m.subscribers.push(sub);
+        Ok(())
     }
 
     /// `(measurements, distinct users)` of a study.
@@ -198,54 +287,143 @@ pub(crate) fn create(state: &State, call: &Call) -> Reply {
             bytes: 0,
             created: now,
             updated: now,
+            duplicates: 0,
+            digests: Vec::new(),
+            results: Vec::new(),
+            queued: VecDeque::new(),
+            subscribers: Vec::new(),
         });
         Ok(Reply::json(200, &json!({ "ID": id })))
     })
 }
 
-/// `POST measurements/{id}/data` `{Action, Payload}` → `{ID, ChunkOrder}`.
-/// `Action` is `FIRST`, `CHUNK` or `LAST`, then `::PROCESS` or `::IGNORE`;
-/// `Payload` is standard base64. Order: `FIRST` once, then any `CHUNK`s,
-/// then `LAST`; anything else 400 `MISALIGNED_CHUNK`; after `LAST` 400
-/// `MEASUREMENT_CLOSED`; an unknown ID 404 `INVALID_MEASUREMENT`.
+fn invalid_measurement(id: &str) -> Reply {
+    Reply::error(404, "INVALID_MEASUREMENT", &format!("No measurement has the ID \"{id}\""))
+}
+
+/// `POST measurements/{id}/data` `{Action, Payload, ChunkOrder?}` →
+/// `{ID, ChunkOrder}`; see [`add_chunk`].
 pub(crate) fn data(state: &State, call: &Call) -> Reply {
     answer(|| {
-        let org = &call.who()?.organization_id;
-        let action = required_str(&call.body, "Action")?;
-        let kind = match action.split_once("::") {
-            Some((k @ ("FIRST" | "CHUNK" | "LAST"), "PROCESS" | "IGNORE")) => k,
-            _ => {
-                return Err(validation_error(
-                    "Action must be FIRST, CHUNK or LAST followed by ::PROCESS or ::IGNORE",
-                ))
-            }
-        };
-        let payload = required_str(&call.body, "Payload")?;
-        let bytes = STANDARD.decode(payload).map_err(|_| validation_error("Payload must be base64"))?;
-        let mut list = state.measurements.lock();
-        let m = list
-            .iter_mut()
-            .find(|m| m.id == call.id() && &m.organization_id == org)
-            .ok_or_else(|| Reply::error(404, "INVALID_MEASUREMENT", "No measurement has this ID"))?;
-        let next = match (m.phase, kind) {
-            (Phase::Closed, _) => {
-                return Err(Reply::error(400, "MEASUREMENT_CLOSED", "The measurement already received its LAST chunk"))
-            }
-            (Phase::Open, "FIRST") => Phase::Capturing,
-            (Phase::Capturing, "CHUNK") => Phase::Capturing,
-            (Phase::Capturing, "LAST") => Phase::Closed,
-            (Phase::Open, _) => {
-                return Err(Reply::error(400, "MISALIGNED_CHUNK", "The first chunk of a measurement must be FIRST"))
-            }
-            _ => return Err(Reply::error(400, "MISALIGNED_CHUNK", "FIRST was already sent; send CHUNK or LAST")),
-        };
-        let order = m.chunks;
-        m.phase = next;
-        m.chunks += 1;
-        m.bytes += bytes.len() as u64;
-        m.updated = now_secs();
-        Ok(Reply::json(200, &json!({ "ID": m.id, "ChunkOrder": order })))
+        let ack = add_chunk(state, call.who()?, call.id(), &call.body)?;
+        Ok(Reply::json(200, &ack))
     })
+}
+
+/// One chunk of measurement `id`, from HTTP `measurements.data` or the
+/// socket's `0506` (whose `Params` are ignored here); the answer is the
+/// acknowledgement `{ID, ChunkOrder}`. In order:
+///
+/// 1. a rate-limit fault → 429 `RATE_LIMIT` (nothing applied);
+/// 2. not a user token → 403 `FORBIDDEN` (the socket may be a device's); `Action` is `FIRST`,
+///    `CHUNK` or `LAST`, then `::PROCESS` or `::IGNORE`; `Payload` standard
+///    base64; `ChunkOrder`, if present and not null, a non-negative integer
+///    (else 400 `VALIDATION_ERROR`);
+/// 3. an unknown ID (or another organization's) → 404 `INVALID_MEASUREMENT`;
+/// 4. `ChunkOrder` n below the chunks accepted → a duplicate: the same
+///    acknowledgement, not applied, counted; above → 400 `MISALIGNED_CHUNK`;
+///    absent → the next order;
+/// 5. order: `FIRST` once, then any `CHUNK`s, then `LAST`; anything else
+///    400 `MISALIGNED_CHUNK`; after `LAST` 400 `MEASUREMENT_CLOSED`.
+///
+/// An accepted chunk's result is computed at once and released to the
+/// measurement (and its subscribers) after the results delay.
+pub(crate) fn add_chunk(state: &State, who: &Identity, id: &str, body: &Map<String, Value>) -> Result<Value, Reply> {
+    if state.stream_faults.take_rate_limit() {
+        return Err(Reply::error(429, "RATE_LIMIT", "Too many chunks; slow down (dfx-sandbox rate-limit fault)"));
+    }
+    if who.class != Class::User {
+        return Err(forbidden("Chunks need a user token"));
+    }
+    let action = required_str(body, "Action")?;
+    let kind = match action.split_once("::") {
+        Some((k @ ("FIRST" | "CHUNK" | "LAST"), "PROCESS" | "IGNORE")) => k,
+        _ => return Err(validation_error("Action must be FIRST, CHUNK or LAST followed by ::PROCESS or ::IGNORE")),
+    };
+    let payload = required_str(body, "Payload")?;
+    let bytes = STANDARD.decode(payload).map_err(|_| validation_error("Payload must be base64"))?;
+    let order = match body.get("ChunkOrder") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().ok_or_else(|| validation_error("ChunkOrder must be a non-negative integer"))?),
+    };
+    let mut list = state.measurements.lock();
+    let m = list
+        .iter_mut()
+        .find(|m| m.id == id && m.organization_id == who.organization_id)
+        .ok_or_else(|| invalid_measurement(id))?;
+    let digest = chunk_digest(kind, &bytes);
+    match order {
+        Some(n) if n < m.chunks && m.digests.get(n as usize) == Some(&digest) => {
+            m.duplicates += 1;
+            return Ok(json!({ "ID": m.id, "ChunkOrder": n }));
+        }
+        // Another chunk claiming an order already taken: not a resend.
+        Some(_) if m.phase == Phase::Closed => {
+            return Err(Reply::error(400, "MEASUREMENT_CLOSED", "The measurement already received its LAST chunk"))
+        }
+        Some(n) if n < m.chunks => {
+            return Err(Reply::error(
+                400,
+                "MISALIGNED_CHUNK",
+                &format!("ChunkOrder {n} was already accepted with other content: the next chunk is {}", m.chunks),
+            ))
+        }
+        Some(n) if n > m.chunks => {
+            return Err(Reply::error(
+                400,
+                "MISALIGNED_CHUNK",
+                &format!("ChunkOrder {n} skips ahead: the next chunk is {}", m.chunks),
+            ))
+        }
+        _ => {}
+    }
+    let next = match (m.phase, kind) {
+        (Phase::Closed, _) => {
+            return Err(Reply::error(400, "MEASUREMENT_CLOSED", "The measurement already received its LAST chunk"))
+        }
+        (Phase::Open, "FIRST") => Phase::Capturing,
+        (Phase::Capturing, "CHUNK") => Phase::Capturing,
+        (Phase::Capturing, "LAST") => Phase::Closed,
+        (Phase::Open, _) => {
+            return Err(Reply::error(400, "MISALIGNED_CHUNK", "The first chunk of a measurement must be FIRST"))
+        }
+        _ => return Err(Reply::error(400, "MISALIGNED_CHUNK", "FIRST was already sent; send CHUNK or LAST")),
+    };
+    let k = m.chunks;
+    m.digests.push(digest);
+    m.phase = next;
+    m.chunks += 1;
+    m.bytes += bytes.len() as u64;
+    m.updated = now_secs();
+    m.queued.push_back(chunk_result(&m.id, k, &bytes));
+    let ack = json!({ "ID": m.id, "ChunkOrder": k });
+    let delay = state.stream_faults.results_delay();
+    match tokio::runtime::Handle::try_current() {
+        Ok(rt) if !delay.is_zero() => {
+            rt.spawn(release_later(state.measurements.list.clone(), m.id.clone(), k, delay));
+        }
+        _ => m.release_through(k),
+    }
+    Ok(ack)
+}
+
+/// What tells a resend from another chunk: the kind of its Action and its
+/// bytes (SipHash with fixed keys: the same in every run).
+fn chunk_digest(kind: &str, bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    kind.hash(&mut h);
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// After `delay`, releases the results of measurement `id` up to chunk `k`
+/// (earlier ones first, so results stay in order whatever the timers do).
+async fn release_later(list: List, id: String, k: u64, delay: Duration) {
+    tokio::time::sleep(delay).await;
+    if let Some(m) = lock_list(&list).iter_mut().find(|m| m.id == id) {
+        m.release_through(k);
+    }
 }
 
 /// `GET measurements/{id}`, `GET organizations/measurements/{measurementId}`.

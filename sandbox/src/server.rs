@@ -1,5 +1,6 @@
-//! HTTP/1.1 glue: accept loop, per-connection hyper service, and the socket
-//! wrapper that makes `Drop` and `Truncate` faults exact.
+//! HTTP/1.1 glue: accept loop, per-connection hyper service (WebSocket
+//! upgrades go to `socket.rs`), and the socket wrapper that makes `Drop`
+//! and `Truncate` faults exact.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,7 +26,7 @@ use tokio::time::Sleep;
 use crate::faults::{Action, Fault, Phase};
 use crate::record::RecordedRequest;
 use crate::reply::Reply;
-use crate::{api, control, State};
+use crate::{api, control, socket, State};
 
 /// Largest request body accepted (413 above).
 const MAX_BODY: usize = 1 << 20;
@@ -79,6 +80,7 @@ where
     let _ = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(io, svc)
+        .with_upgrades()
         .await;
 }
 
@@ -89,7 +91,7 @@ enum Delivery {
     Drop,
 }
 
-async fn handle(state: &State, ctl: &Arc<ConnCtl>, req: Request<Incoming>) -> Response<OutBody> {
+async fn handle(state: &Arc<State>, ctl: &Arc<ConnCtl>, req: Request<Incoming>) -> Response<OutBody> {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path();
     let path = path.strip_prefix('/').unwrap_or(path).to_owned();
@@ -99,6 +101,21 @@ async fn handle(state: &State, ctl: &Arc<ConnCtl>, req: Request<Incoming>) -> Re
         .iter()
         .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
+
+    if socket::is_upgrade(&req) {
+        // Recorded like an API request (not counted against HTTP faults).
+        let recorded = RecordedRequest { method, path, query, headers, body: Vec::new() };
+        state.recorder.record(recorded.clone());
+        let answer = socket::upgrade(state, req, &recorded);
+        if state.log {
+            let status = answer.as_ref().map_or_else(|r| r.status, |_| 101);
+            eprintln!("dfx-sandbox: GET /{} (websocket) -> {status}", recorded.path);
+        }
+        return match answer {
+            Ok(resp) => resp,
+            Err(reply) => into_response(Delivery::Normal(reply), ctl),
+        };
+    }
 
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),

@@ -6,7 +6,7 @@
 
 use std::ffi::c_char;
 
-use crate::error::Error;
+use crate::error::{Error, Refusal};
 
 /// The result of every fallible dfx call: `DFX_OK` (0) or one of the
 /// `DFX_ERR_*` constants. A fixed-width integer, not a C enum, so that new
@@ -55,6 +55,18 @@ pub const DFX_ERR_WOULD_DEADLOCK: DfxStatus = 15;
 pub const DFX_ERR_TRANSPORT: DfxStatus = 16;
 /// A bug in dfx, such as a caught panic. The client is still usable.
 pub const DFX_ERR_INTERNAL: DfxStatus = 17;
+/// A measurement stream already holds as many chunks not yet acknowledged as it may (DFX_STREAM_MAX_UNACKED): nothing was taken; send again after an acknowledgement.
+pub const DFX_ERR_STREAM_FULL: DfxStatus = 18;
+/// The server refused a measurement chunk with RATE_LIMIT (or HTTP 429): chunks came faster than it allows.
+pub const DFX_ERR_RATE_LIMITED: DfxStatus = 19;
+/// The server refused a measurement chunk with MEASUREMENT_CLOSED: the measurement already received its last chunk.
+pub const DFX_ERR_MEASUREMENT_CLOSED: DfxStatus = 20;
+/// The server refused a measurement chunk with MISALIGNED_CHUNK: out of order (the first chunk must be DFX_CHUNK_FIRST, the last DFX_CHUNK_LAST).
+pub const DFX_ERR_MISALIGNED_CHUNK: DfxStatus = 21;
+/// The server refused a measurement stream or chunk with INVALID_MEASUREMENT: no such measurement for this token.
+pub const DFX_ERR_INVALID_MEASUREMENT: DfxStatus = 22;
+/// The measurement stream has ended, or its last chunk was already sent: it takes no more chunks.
+pub const DFX_ERR_STREAM_ENDED: DfxStatus = 23;
 
 /// Every status with its name and a description, in value order.
 const TABLE: &[(DfxStatus, &str, &str)] = &[
@@ -76,6 +88,12 @@ const TABLE: &[(DfxStatus, &str, &str)] = &[
     (DFX_ERR_WOULD_DEADLOCK, "DFX_ERR_WOULD_DEADLOCK\0", "a blocking call from an async runtime thread would deadlock\0"),
     (DFX_ERR_TRANSPORT, "DFX_ERR_TRANSPORT\0", "transport error\0"),
     (DFX_ERR_INTERNAL, "DFX_ERR_INTERNAL\0", "internal error in dfx\0"),
+    (DFX_ERR_STREAM_FULL, "DFX_ERR_STREAM_FULL\0", "the stream holds as many unacknowledged chunks as it may\0"),
+    (DFX_ERR_RATE_LIMITED, "DFX_ERR_RATE_LIMITED\0", "the server rate limited the measurement's chunks\0"),
+    (DFX_ERR_MEASUREMENT_CLOSED, "DFX_ERR_MEASUREMENT_CLOSED\0", "the measurement already received its last chunk\0"),
+    (DFX_ERR_MISALIGNED_CHUNK, "DFX_ERR_MISALIGNED_CHUNK\0", "the chunk is out of order for its measurement\0"),
+    (DFX_ERR_INVALID_MEASUREMENT, "DFX_ERR_INVALID_MEASUREMENT\0", "no such measurement for this token\0"),
+    (DFX_ERR_STREAM_ENDED, "DFX_ERR_STREAM_ENDED\0", "the stream ended or already sent its last chunk\0"),
 ];
 
 const UNRECOGNIZED_NAME: &str = "DFX_UNRECOGNIZED_STATUS\0";
@@ -106,6 +124,14 @@ pub(crate) fn status_of(error: &Error) -> DfxStatus {
         Error::OutcomeUnknown(_) => DFX_ERR_OUTCOME_UNKNOWN,
         Error::WouldDeadlock => DFX_ERR_WOULD_DEADLOCK,
         Error::Cancelled(_) => DFX_ERR_CANCELLED,
+        Error::Measurement(refusal, _) => match refusal {
+            Refusal::RateLimited => DFX_ERR_RATE_LIMITED,
+            Refusal::MeasurementClosed => DFX_ERR_MEASUREMENT_CLOSED,
+            Refusal::MisalignedChunk => DFX_ERR_MISALIGNED_CHUNK,
+            Refusal::InvalidMeasurement => DFX_ERR_INVALID_MEASUREMENT,
+        },
+        Error::StreamFull(_) => DFX_ERR_STREAM_FULL,
+        Error::StreamEnded(_) => DFX_ERR_STREAM_ENDED,
         Error::Transport(_) => DFX_ERR_TRANSPORT,
         Error::Internal(_) => DFX_ERR_INTERNAL,
     }

@@ -42,6 +42,7 @@ use crate::response::Response;
 use crate::secret::WipedBytes;
 
 pub use tls::TrustSources;
+pub(crate) use nonblocking::Io;
 
 /// An HTTP method the API uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +193,22 @@ impl Transport {
 
     pub(crate) fn base(&self) -> &Url {
         &self.endpoint.base
+    }
+
+    /// Whether calls go through a proxy (the measurement socket is then
+    /// not attempted: its stream uses HTTP, which the proxy carries).
+    pub(crate) fn proxied(&self) -> bool {
+        #[cfg(feature = "proxy")]
+        return self.proxied.is_some();
+        #[cfg(not(feature = "proxy"))]
+        false
+    }
+
+    /// A new connection to the base URL's host and port for a protocol
+    /// other than HTTP (the measurement socket): one connect budget, the
+    /// client's trust, as every call's. Must run on dfx's runtime.
+    pub(crate) async fn connect_io(&self) -> Result<Io, Error> {
+        nonblocking::connect_io(&self.endpoint).await
     }
 
     pub(crate) fn set_timeout(&self, timeout: Option<Duration>) {

@@ -32,7 +32,8 @@ use crate::error::Error;
 use crate::requests::MAX_CONCURRENT_REQUESTS;
 use crate::response::Response;
 
-enum Io {
+/// A connected socket (TLS or plain), readable and writable with tokio.
+pub(crate) enum Io {
     Plain(TcpStream),
     Tls(Box<tokio_rustls::client::TlsStream<NoSigPipe<TcpStream>>>),
 }
@@ -302,6 +303,12 @@ async fn read_answer(conn: &mut Conn, phase: &AtomicU8) -> Result<Answer, Error>
         }
         conn.buf.filled(n);
     }
+}
+
+/// A new connection for something other than HTTP (the measurement
+/// socket): the same budget, addresses and TLS as [`connect`].
+pub(crate) async fn connect_io(ep: &Endpoint) -> Result<Io, Error> {
+    connect(ep).await.map(|conn| conn.io)
 }
 
 /// A new connection (and TLS session) to the endpoint. Connecting has one

@@ -130,4 +130,93 @@ static inline void sandbox_fault(const char *fault_json) {
 
 static inline void sandbox_reset(void) { free(sandbox_request("POST", "/_sandbox/reset", "{}")); }
 
+/* ---- The measurement stream (WebSocket) faults and counters ---- */
+
+/* The integer value of "key" in a flat JSON object, or exit. */
+static inline long long json_int_field(const char *json, const char *key) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":", key);
+    const char *at = strstr(json, pattern);
+    if (at == NULL) {
+        fprintf(stderr, "no %s in %s\n", key, json);
+        exit(2);
+    }
+    return strtoll(at + strlen(pattern), NULL, 10);
+}
+
+/* The next `count` sockets opened (0 = all until sandbox_clear_faults) are
+ * each cut after they received `after_frames` frames: the last frame takes
+ * effect, its answer is never sent, no close frame. */
+static inline void sandbox_ws_drop(int after_frames, int count) {
+    char body[96];
+    snprintf(body, sizeof body, "{\"AfterFrames\":%d,\"Count\":%d}", after_frames, count);
+    free(sandbox_request("POST", "/_sandbox/ws/drop", body));
+}
+
+/* The next `count` upgrades (0 = all until cleared) are answered HTTP
+ * `status` with {"Code":"UPGRADE_REFUSED",...} instead of 101. */
+static inline void sandbox_ws_refuse(int status, int count) {
+    char body[96];
+    snprintf(body, sizeof body, "{\"Status\":%d,\"Count\":%d}", status, count);
+    free(sandbox_request("POST", "/_sandbox/ws/refuse", body));
+}
+
+/* Each chunk result is computed `ms` after its chunk (0 = at once). */
+static inline void sandbox_results_delay(int ms) {
+    char body[64];
+    snprintf(body, sizeof body, "{\"DelayMs\":%d}", ms);
+    free(sandbox_request("POST", "/_sandbox/results-delay", body));
+}
+
+/* The next `chunks` data calls (socket 0506 and HTTP) get 429 RATE_LIMIT. */
+static inline void sandbox_rate_limit(int chunks) {
+    char body[64];
+    snprintf(body, sizeof body, "{\"Chunks\":%d}", chunks);
+    free(sandbox_request("POST", "/_sandbox/rate-limit", body));
+}
+
+/* Removes every fault (HTTP and stream faults; the results delay goes to 0). */
+static inline void sandbox_clear_faults(void) { free(sandbox_request("DELETE", "/_sandbox/faults", NULL)); }
+
+struct sandbox_ws_stats {
+    long long opened, refused, frames, malformed_frames, dropped_by_fault;
+};
+
+static inline struct sandbox_ws_stats sandbox_get_ws_stats(void) {
+    char *json = sandbox_request("GET", "/_sandbox/ws/stats", NULL);
+    struct sandbox_ws_stats s = {
+        json_int_field(json, "Opened"), json_int_field(json, "Refused"), json_int_field(json, "Frames"),
+        json_int_field(json, "MalformedFrames"), json_int_field(json, "DroppedByFault"),
+    };
+    free(json);
+    return s;
+}
+
+struct sandbox_measurement_stats {
+    long long chunks_accepted, duplicates, results_computed;
+    char status[16]; /* CAPTURING, PROCESSING or COMPLETE */
+};
+
+/* Counters of one measurement (exits if the sandbox has no such ID). */
+static inline struct sandbox_measurement_stats sandbox_get_measurement_stats(const char *measurement_id) {
+    char path[256];
+    snprintf(path, sizeof path, "/_sandbox/measurements/%s", measurement_id);
+    char *json = sandbox_request("GET", path, NULL);
+    struct sandbox_measurement_stats s;
+    s.chunks_accepted = json_int_field(json, "ChunksAccepted");
+    s.duplicates = json_int_field(json, "Duplicates");
+    s.results_computed = json_int_field(json, "ResultsComputed");
+    json_string_field(json, "StatusID", s.status, sizeof s.status);
+    free(json);
+    return s;
+}
+
+/* The chunk results computed so far, as a JSON array text (malloc'd,
+ * caller frees): the exact objects pushed to 0510 subscribers. */
+static inline char *sandbox_chunk_results(const char *measurement_id) {
+    char path[256];
+    snprintf(path, sizeof path, "/_sandbox/measurements/%s/results", measurement_id);
+    return sandbox_request("GET", path, NULL);
+}
+
 #endif

@@ -33,6 +33,53 @@ def reset():
     control("POST", "/_sandbox/reset", {})
 
 
+def clear_faults():
+    """Every fault: HTTP faults and the stream's (the results delay goes to 0)."""
+    control("DELETE", "/_sandbox/faults")
+
+
+# The measurement stream (WebSocket): faults and counters.
+
+def ws_drop(after_frames, count=1):
+    """The next `count` sockets (0 = all until cleared) are cut after they
+    received `after_frames` frames: the last one takes effect, its answer is lost."""
+    control("POST", "/_sandbox/ws/drop", {"AfterFrames": after_frames, "Count": count})
+
+
+def ws_refuse(status, count=1, body=None):
+    """The next `count` upgrades (0 = all until cleared) get HTTP `status`
+    (and `body`, default {"Code":"UPGRADE_REFUSED",...}) instead of 101."""
+    req = {"Status": status, "Count": count}
+    if body is not None:
+        req["Body"] = body
+    control("POST", "/_sandbox/ws/refuse", req)
+
+
+def results_delay(ms):
+    """Each chunk result is computed `ms` after its chunk (0 = at once)."""
+    control("POST", "/_sandbox/results-delay", {"DelayMs": ms})
+
+
+def rate_limit(chunks):
+    """The next `chunks` data calls (socket 0506 and HTTP) get 429 RATE_LIMIT."""
+    control("POST", "/_sandbox/rate-limit", {"Chunks": chunks})
+
+
+def ws_stats():
+    """{"Opened", "Refused", "Frames", "MalformedFrames", "DroppedByFault"}."""
+    return control("GET", "/_sandbox/ws/stats")
+
+
+def measurement_stats(measurement_id):
+    """{"ChunksAccepted", "Duplicates", "ResultsComputed", "StatusID"}."""
+    return control("GET", f"/_sandbox/measurements/{measurement_id}")
+
+
+def chunk_results(measurement_id):
+    """The chunk results computed so far, in chunk order, as pushed to 0510 subscribers."""
+    return control("GET", f"/_sandbox/measurements/{measurement_id}/results")
+
+
 @contextlib.contextmanager
 def own_sandbox():
     """A new dfx-sandbox process of the test's own (a fresh state: /_sandbox/reset

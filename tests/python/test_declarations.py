@@ -9,7 +9,8 @@ until it is added to C_TYPES below. Needs no library and no sandbox."""
 import ctypes
 import re
 import unittest
-from ctypes import POINTER, c_char, c_char_p, c_int32, c_int64, c_size_t, c_uint16, c_uint32, c_uint64, c_void_p
+from ctypes import (POINTER, c_char, c_char_p, c_int32, c_int64, c_size_t, c_uint8, c_uint16, c_uint32, c_uint64,
+                    c_void_p)
 from pathlib import Path
 
 import dfx
@@ -25,7 +26,9 @@ C_TYPES = {
     "DfxStatus": c_int32,
     "DfxSessionField": c_int32,
     "DfxTokenKind": c_int32,
+    "DfxChunkPosition": c_uint32,
     "int32_t": c_int32,
+    "uint8_t": c_uint8,
     "uint16_t": c_uint16,
     "uint32_t": c_uint32,
     "uint64_t": c_uint64,
@@ -36,6 +39,9 @@ C_TYPES = {
     "char*": POINTER(c_char),      # strings handed out to be freed with dfx_string_free
     "DfxClient": native.DfxClient,
     "DfxResponse": native.DfxResponse,
+    "DfxStream": native.DfxStream,
+    "DfxStreamEvent": native.DfxStreamEvent,
+    "DfxStreamStats": native.DfxStreamStats,
 }
 
 

@@ -1,0 +1,351 @@
+//! The measurement stream against a scripted WebSocket server: the exact
+//! frames dfx sends (websocket.json's layout, UTF-8 JSON, base64 of the
+//! raw bytes, ChunkOrder), what it does with answers it cannot read, and
+//! that no message repeats the token.
+
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use base64::Engine;
+use dfx::{ChunkPosition, Client, Event, MeasurementStream, SessionField};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
+
+const TOKEN: &str = "tok-secret-4711";
+
+/// An event, owned, for assertions.
+#[derive(Debug, PartialEq)]
+enum Seen {
+    Connected(bool, u32),
+    Ack(u32),
+    Result(u32, String),
+    ChunkError(u32, String),
+    End(Result<String, String>),
+}
+
+fn seen(event: Event<'_>) -> Seen {
+    match event {
+        Event::Connected { websocket, attempt } => Seen::Connected(websocket, attempt),
+        Event::Ack { chunk } => Seen::Ack(chunk),
+        Event::Result { chunk, json } => Seen::Result(chunk, json.to_owned()),
+        Event::ChunkError { chunk, error } => Seen::ChunkError(chunk, error.to_string()),
+        Event::End(end) => Seen::End(end.map(str::to_owned).map_err(|e| e.to_string())),
+        other => panic!("unexpected event {other:?}"),
+    }
+}
+
+/// A scripted server: the first `sockets` connections are WebSockets run
+/// by `script`; any later one is HTTP and answers `measurements.retrieve`
+/// with a COMPLETE measurement.
+struct Server {
+    addr: SocketAddr,
+    /// Its tasks end when it drops.
+    _rt: tokio::runtime::Runtime,
+}
+
+type Headers = Vec<(String, String)>;
+
+impl Server {
+    fn start<F, Fut>(sockets: usize, script: F) -> (Server, mpsc::Receiver<Headers>)
+    where
+        F: Fn(WebSocketStream<TcpStream>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = mpsc::channel();
+        rt.spawn(async move {
+            let mut n = 0;
+            loop {
+                let (tcp, _) = listener.accept().await.unwrap();
+                n += 1;
+                if n > sockets {
+                    tokio::spawn(answer_http(tcp));
+                    continue;
+                }
+                let tx = tx.clone();
+                let callback = move |req: &Request, mut resp: Response| {
+                    let headers = req
+                        .headers()
+                        .iter()
+                        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+                        .collect();
+                    let _ = tx.send(headers);
+                    resp.headers_mut().insert("Sec-WebSocket-Protocol", "json".parse().unwrap());
+                    Ok(resp)
+                };
+                let ws = tokio_tungstenite::accept_hdr_async(tcp, callback).await.unwrap();
+                tokio::spawn(script(ws));
+            }
+        });
+        (Server { addr, _rt: rt }, rx)
+    }
+
+    fn client(&self) -> Client {
+        let client = Client::new(Some(&format!("http://{}", self.addr))).unwrap();
+        client.session().set(SessionField::UserToken, TOKEN).unwrap();
+        client
+    }
+}
+
+async fn answer_http(mut tcp: TcpStream) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match tcp.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let body = r#"{"ID":"m","StatusID":"COMPLETE","Results":{"HR_BPM":[72]}}"#;
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = tcp.write_all(answer.as_bytes()).await;
+}
+
+/// The next frame's bytes (binary or text).
+async fn next_frame(ws: &mut WebSocketStream<TcpStream>) -> Option<Vec<u8>> {
+    loop {
+        match ws.next().await? {
+            Ok(Message::Binary(b)) => return Some(b.to_vec()),
+            Ok(Message::Text(t)) => return Some(t.as_bytes().to_vec()),
+            Ok(Message::Close(_)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// A request frame split as websocket.json lays it out, checked.
+fn split(frame: &[u8]) -> (String, String, Value) {
+    assert!(frame.len() > 14, "frame too short: {frame:?}");
+    let action = std::str::from_utf8(&frame[..4]).unwrap().to_owned();
+    assert!(action.bytes().all(|b| b.is_ascii_digit()), "action {action:?}");
+    let id = std::str::from_utf8(&frame[4..14]).unwrap().to_owned();
+    assert_eq!(id.len(), 10);
+    assert!(id.bytes().all(|b| b.is_ascii_alphanumeric()), "id {id:?}");
+    let payload = serde_json::from_slice(&frame[14..]).expect("the payload is UTF-8 JSON");
+    (action, id, payload)
+}
+
+fn reply(id: &str, status: u16, json: &str) -> Message {
+    Message::Binary(format!("{id}{status:03}{json}").into_bytes().into())
+}
+
+fn collect(rx: &mpsc::Receiver<Seen>) -> Vec<Seen> {
+    let mut events = Vec::new();
+    loop {
+        let event = rx.recv_timeout(Duration::from_secs(20)).expect("the stream ends in time");
+        let end = matches!(event, Seen::End(_));
+        events.push(event);
+        if end {
+            return events;
+        }
+    }
+}
+
+fn open(client: &Client, id: &str) -> (MeasurementStream, mpsc::Receiver<Seen>) {
+    let (tx, rx) = mpsc::channel();
+    let stream = MeasurementStream::open(client, id, Box::new(move |e| tx.send(seen(e)).unwrap())).unwrap();
+    (stream, rx)
+}
+
+const MEASUREMENT: &str = "mé-✓-1";
+
+#[test]
+fn frames_follow_websocket_json_both_ways_in_utf8() {
+    let (server, headers) = Server::start(1, |mut ws| async move {
+        // 0718 login with the session's token.
+        let (action, login, payload) = split(&next_frame(&mut ws).await.unwrap());
+        assert_eq!(action, "0718");
+        assert_eq!(payload, serde_json::json!({ "Token": TOKEN }));
+        ws.send(reply(&login, 200, "{}")).await.unwrap();
+        // 0510 subscription: the measurement (non-ASCII, UTF-8) and a
+        // 10-character RequestID of its own.
+        let (action, subscribe, payload) = split(&next_frame(&mut ws).await.unwrap());
+        assert_eq!(action, "0510");
+        assert_eq!(payload["Params"]["ID"], MEASUREMENT);
+        let results = payload["RequestID"].as_str().unwrap().to_owned();
+        assert_eq!(results.len(), 10);
+        assert_ne!(results, subscribe);
+        ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+        // Noise: too short, an unknown id, a result that names no chunk.
+        ws.send(Message::Binary(b"abc".to_vec().into())).await.unwrap();
+        ws.send(reply("ZZZZZZZZZZ", 200, "{}")).await.unwrap();
+        ws.send(reply(&results, 200, r#"{"Nope":1}"#)).await.unwrap();
+        // Two chunks: base64 of the raw bytes, their order, the action.
+        let mut ids = Vec::new();
+        for (order, action_text, bytes) in [(0u64, "FIRST::PROCESS", vec![0u8, 255, 10, 13, 0]), (1, "LAST::PROCESS", vec![7u8; 3])] {
+            let (action, id, payload) = split(&next_frame(&mut ws).await.unwrap());
+            assert_eq!(action, "0506");
+            assert_eq!(payload["Params"]["ID"], MEASUREMENT);
+            assert_eq!(payload["Action"], action_text);
+            assert_eq!(payload["ChunkOrder"], order);
+            let sent = base64::engine::general_purpose::STANDARD.decode(payload["Payload"].as_str().unwrap()).unwrap();
+            assert_eq!(sent, bytes);
+            ws.send(reply(&id, 200, &format!(r#"{{"ID":"{MEASUREMENT}","ChunkOrder":{order}}}"#))).await.unwrap();
+            let result = format!(r#"{{"MeasurementDataID":"{MEASUREMENT}:{order}","Notes":"日本語 é ✓","Channels":{{}},"Multiplier":1000}}"#);
+            ws.send(reply(&results, 200, &result)).await.unwrap();
+            // Sent again (a replay after a reconnect, say): handed out once.
+            ws.send(reply(&results, 200, &result)).await.unwrap();
+            ids.push(id);
+        }
+        assert_ne!(ids[0], ids[1]);
+        while next_frame(&mut ws).await.is_some() {}
+    });
+    let client = server.client();
+    let (stream, rx) = open(&client, MEASUREMENT);
+    stream.send_chunk(&[0, 255, 10, 13, 0], ChunkPosition::First).unwrap();
+    stream.send_chunk(&[7, 7, 7], ChunkPosition::Last).unwrap();
+    let events = collect(&rx);
+    let result = |k: u32| {
+        Seen::Result(k, format!(r#"{{"MeasurementDataID":"{MEASUREMENT}:{k}","Notes":"日本語 é ✓","Channels":{{}},"Multiplier":1000}}"#))
+    };
+    assert_eq!(
+        events,
+        vec![
+            Seen::Connected(true, 1),
+            Seen::Ack(0),
+            result(0),
+            Seen::Ack(1),
+            result(1),
+            Seen::End(Ok(r#"{"ID":"m","StatusID":"COMPLETE","Results":{"HR_BPM":[72]}}"#.into())),
+        ]
+    );
+    let stats = stream.stats();
+    assert_eq!(stats.dropped_frames, 3, "the noise is dropped and counted");
+    assert!(stats.websocket);
+    let headers = headers.recv().unwrap();
+    let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+    assert_eq!(header("authorization").as_deref(), Some(&*format!("Bearer {TOKEN}")));
+    assert_eq!(header("sec-websocket-protocol").as_deref(), Some("json"));
+    assert!(header("user-agent").unwrap().starts_with("dfx/"));
+    assert!(stream.wait(Some(Duration::from_secs(5))));
+}
+
+#[test]
+fn a_refused_login_ends_the_stream_without_the_token_in_any_message() {
+    let (server, _) = Server::start(1, |mut ws| async move {
+        let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
+        let echo = format!(r#"{{"Code":"INVALID_TOKEN","Message":"this token is no good: {TOKEN}"}}"#);
+        ws.send(reply(&login, 401, &echo)).await.unwrap();
+        while next_frame(&mut ws).await.is_some() {}
+    });
+    let client = server.client();
+    let (_stream, rx) = open(&client, "m");
+    let events = collect(&rx);
+    let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
+    assert!(message.contains("401") && message.contains("INVALID_TOKEN"), "{message}");
+    assert!(!message.contains(TOKEN), "the token leaked: {message}");
+}
+
+#[test]
+fn an_unreadable_answer_to_a_chunk_is_that_chunks_error() {
+    let (server, _) = Server::start(1, |mut ws| async move {
+        let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
+        ws.send(reply(&login, 200, "{}")).await.unwrap();
+        let (_, subscribe, _) = split(&next_frame(&mut ws).await.unwrap());
+        ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+        let (_, id, _) = split(&next_frame(&mut ws).await.unwrap());
+        let mut bad = id.into_bytes();
+        bad.extend_from_slice(b"2x0{}");
+        ws.send(Message::Binary(bad.into())).await.unwrap();
+        while next_frame(&mut ws).await.is_some() {}
+    });
+    let client = server.client();
+    let (stream, rx) = open(&client, "m");
+    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
+    let events = collect(&rx);
+    assert!(matches!(&events[1], Seen::ChunkError(0, m) if m.contains("malformed")), "{events:?}");
+    assert!(matches!(&events[2], Seen::End(Err(m)) if m.contains("malformed")), "{events:?}");
+}
+
+#[test]
+fn a_silent_server_is_given_up_on_after_five_sockets() {
+    let (server, _) = Server::start(usize::MAX, |mut ws| async move {
+        // Reads and never answers.
+        while next_frame(&mut ws).await.is_some() {}
+    });
+    let client = server.client();
+    client.set_timeout(Some(Duration::from_millis(200)));
+    let (stream, rx) = open(&client, "m");
+    let events = collect(&rx);
+    // Five sockets opened; none got ready (no login answer), so no
+    // CONNECTED event: only the end.
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert!(matches!(events.last(), Some(Seen::End(Err(m))) if m.contains("did not answer")), "{events:?}");
+    assert_eq!(stream.stats().connections, 5);
+}
+
+#[test]
+fn the_socket_url_keeps_the_base_path() {
+    // A base URL with a path: the socket opens on that path, not on a
+    // path missing its last character.
+    let (tx, rx) = mpsc::channel();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        rt.block_on(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut buf = vec![0u8; 4096];
+            let n = tcp.read(&mut buf).await.unwrap();
+            tx.send(String::from_utf8_lossy(&buf[..n]).into_owned()).unwrap();
+            let _ = tcp.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").await;
+        })
+    });
+    let client = Client::new(Some(&format!("http://{addr}/api/v2"))).unwrap();
+    let (_stream, _events) = open(&client, "m");
+    let head = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(head.starts_with("GET /api/v2 HTTP/1.1\r\n"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("upgrade: websocket"), "{head}");
+}
+
+#[test]
+fn sockets_dropped_while_idle_are_reopened_without_giving_up() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let sockets = Arc::new(AtomicUsize::new(0));
+    let counter = sockets.clone();
+    let (server, _) = Server::start(7, move |mut ws| {
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        async move {
+            let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
+            ws.send(reply(&login, 200, "{}")).await.unwrap();
+            let (_, subscribe, payload) = split(&next_frame(&mut ws).await.unwrap());
+            let results = payload["RequestID"].as_str().unwrap().to_owned();
+            ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+            if n <= 6 {
+                // Idle: the caller has sent nothing yet. Drop it.
+                return;
+            }
+            for order in 0..2 {
+                let (_, id, _) = split(&next_frame(&mut ws).await.unwrap());
+                ws.send(reply(&id, 200, "{}")).await.unwrap();
+                ws.send(reply(&results, 200, &format!(r#"{{"ChunkOrder":{order}}}"#))).await.unwrap();
+            }
+            while next_frame(&mut ws).await.is_some() {}
+        }
+    });
+    let client = server.client();
+    let (stream, rx) = open(&client, "m");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while sockets.load(Ordering::SeqCst) < 7 {
+        assert!(std::time::Instant::now() < deadline, "the stream stopped reopening its socket");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    stream.send_chunk(b"a", ChunkPosition::First).unwrap();
+    stream.send_chunk(b"b", ChunkPosition::Last).unwrap();
+    let events = collect(&rx);
+    assert_eq!(events.iter().filter(|e| matches!(e, Seen::Connected(true, _))).count(), 7, "{events:?}");
+    assert!(matches!(events.last(), Some(Seen::End(Ok(_)))), "{events:?}");
+    assert!(events.contains(&Seen::Result(1, r#"{"ChunkOrder":1}"#.into())));
+}
