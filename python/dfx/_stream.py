@@ -239,15 +239,12 @@ class MeasurementStream:
         for i, data in enumerate(chunks):
             position = _position_of(self._lib, i, len(chunks))
             while True:
-                with self._state.cond:
-                    acks = self._state.acks
-                try:
-                    numbers.append(self.send_chunk(data, position))
+                number, acks = self._try_send(data, position)
+                if number is not None:
+                    numbers.append(number)
                     break
-                except StreamFullError:
-                    pass
                 with self._state.cond:
-                    while self._state.acks == acks and self._state.end is None and not self._state.closed:
+                    while not self._moved_on(acks):
                         left = None if deadline is None else deadline - time.monotonic()
                         if left is not None and left <= 0:
                             raise TimeoutError(f"chunk {i} was not taken within {timeout} s")
@@ -263,21 +260,34 @@ class MeasurementStream:
         for i, data in enumerate(chunks):
             position = _position_of(self._lib, i, len(chunks))
             while True:
-                with self._state.cond:
-                    acks = self._state.acks
-                try:
-                    numbers.append(self.send_chunk(data, position))
+                number, acks = self._try_send(data, position)
+                if number is not None:
+                    numbers.append(number)
                     break
-                except StreamFullError:
-                    pass
                 while True:
                     with self._state.cond:
-                        if self._state.acks != acks or self._state.end is not None or self._state.closed:
+                        if self._moved_on(acks):
                             break
                         future = loop.create_future()
                         self._state.waiters.append((loop, future))
                     await future
         return numbers
+
+    def _try_send(self, data, position):
+        """(the chunk's number, None) if the stream took it, else (None, the
+        acknowledgements counted before trying): wait until that changes."""
+        with self._state.cond:
+            acks = self._state.acks
+        try:
+            return self.send_chunk(data, position), None
+        except StreamFullError:
+            return None, acks
+
+    def _moved_on(self, acks):
+        """Whether a chunk was acknowledged since `acks`, or the stream
+        ended or closed (hold self._state.cond)."""
+        state = self._state
+        return state.acks != acks or state.end is not None or state.closed
 
     # Events -----------------------------------------------------------------
 

@@ -115,6 +115,15 @@ static void create_measurement(DfxClient *c, char *id, size_t cap) {
     dfx_response_free(r);
 }
 
+/* A new measurement (its id in `id`) and a stream on it reporting to `r`. */
+static DfxStream *open_new(DfxClient *c, char *id, size_t cap, struct rec *r) {
+    create_measurement(c, id, cap);
+    rec_init(r);
+    DfxStream *s = NULL;
+    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, r, &s), DFX_OK);
+    return s;
+}
+
 /* Chunk `i` of a measurement: deterministic bytes, some of them 0 and
  * 0xff (raw bytes, not text). */
 static void chunk_bytes(unsigned char *buf, size_t len, int i) {
@@ -160,11 +169,8 @@ static void check_complete(struct rec *r, int n, int websocket) {
 /* A 20-chunk measurement over the socket. */
 static void test_twenty_chunks(DfxClient *c) {
     char id[128];
-    create_measurement(c, id, sizeof id);
     struct rec r;
-    rec_init(&r);
-    DfxStream *s = NULL;
-    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, &r, &s), DFX_OK);
+    DfxStream *s = open_new(c, id, sizeof id, &r);
     send_all(s, 20, 3000);
     CHECK_STATUS(dfx_measurement_stream_wait(s, 60000), DFX_OK);
     check_complete(&r, 20, 1);
@@ -194,11 +200,8 @@ static void test_twenty_chunks(DfxClient *c) {
 /* Out of order: a MIDDLE chunk first. */
 static void test_misaligned(DfxClient *c) {
     char id[128];
-    create_measurement(c, id, sizeof id);
     struct rec r;
-    rec_init(&r);
-    DfxStream *s = NULL;
-    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, &r, &s), DFX_OK);
+    DfxStream *s = open_new(c, id, sizeof id, &r);
     unsigned char buf[100];
     chunk_bytes(buf, sizeof buf, 0);
     CHECK_STATUS(dfx_measurement_stream_send_chunk(s, buf, sizeof buf, DFX_CHUNK_MIDDLE, NULL), DFX_OK);
@@ -331,11 +334,8 @@ static void free_in_callback(void *user_data, const DfxStreamEvent *e) {
 
 static void test_free_in_flight(DfxClient *c) {
     char id[128];
-    create_measurement(c, id, sizeof id);
     struct rec r;
-    rec_init(&r);
-    DfxStream *s = NULL;
-    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, &r, &s), DFX_OK);
+    DfxStream *s = open_new(c, id, sizeof id, &r);
     unsigned char buf[4096];
     for (int i = 0; i < 5; i++) {
         chunk_bytes(buf, sizeof buf, i);
@@ -368,10 +368,7 @@ static void test_free_in_flight(DfxClient *c) {
 
 /* Run a 20-chunk measurement; return its final "Results" in `results`. */
 static void twenty(DfxClient *c, struct rec *r, char *id, size_t cap, DfxStreamStats *st) {
-    create_measurement(c, id, cap);
-    rec_init(r);
-    DfxStream *s = NULL;
-    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, r, &s), DFX_OK);
+    DfxStream *s = open_new(c, id, cap, r);
     send_all(s, 20, 3000);
     CHECK_STATUS(dfx_measurement_stream_wait(s, 90000), DFX_OK);
     CHECK_STATUS(dfx_measurement_stream_stats(s, st), DFX_OK);
@@ -432,11 +429,8 @@ static void test_refused_upgrade(DfxClient *c) {
     CHECK(strcmp(over_socket.final_results, over_http.final_results) == 0);
 
     /* The server's refusals over HTTP are the same statuses. */
-    create_measurement(c, id, sizeof id);
     struct rec r;
-    rec_init(&r);
-    DfxStream *s = NULL;
-    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, &r, &s), DFX_OK);
+    DfxStream *s = open_new(c, id, sizeof id, &r);
     unsigned char b = 1;
     CHECK_STATUS(dfx_measurement_stream_send_chunk(s, &b, 1, DFX_CHUNK_LAST, NULL), DFX_OK);
     CHECK_STATUS(dfx_measurement_stream_wait(s, 30000), DFX_OK);
@@ -450,12 +444,9 @@ static void test_refused_upgrade(DfxClient *c) {
 /* The server's RATE_LIMIT comes out as DFX_ERR_RATE_LIMITED. */
 static void test_rate_limited(DfxClient *c) {
     char id[128];
-    create_measurement(c, id, sizeof id);
     sandbox_rate_limit(1);
     struct rec r;
-    rec_init(&r);
-    DfxStream *s = NULL;
-    CHECK_STATUS(dfx_measurement_stream_open(c, id, on_event, &r, &s), DFX_OK);
+    DfxStream *s = open_new(c, id, sizeof id, &r);
     unsigned char b = 1;
     CHECK_STATUS(dfx_measurement_stream_send_chunk(s, &b, 1, DFX_CHUNK_FIRST, NULL), DFX_OK);
     CHECK_STATUS(dfx_measurement_stream_wait(s, 30000), DFX_OK);
