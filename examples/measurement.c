@@ -97,11 +97,17 @@ static void on_event(void *user_data, const DfxStreamEvent *e) {
         seen->acks++;
         printf("  chunk %u accepted\n", e->chunk);
         break;
-    case DFX_STREAM_RESULT:
+    case DFX_STREAM_RESULT: {
         seen->results++;
-        /* e->json is the chunk's result: MeasurementDataID, Channels, ... */
-        printf("  chunk %u result: %.100s%s\n", e->chunk, e->json, e->json_len > 100 ? "..." : "");
+        /* e->json is the chunk's result: {"MeasurementDataID", "Channels":
+         * {signal: {"Data": [...]}}, "Multiplier", ...}: a value is Data / Multiplier
+         * (HR_BPM 90000 / 1000 = 90 bpm). Parse it with your
+         * JSON library; here, its channels as they came. */
+        const char *channels = strstr(e->json, "\"Channels\":");
+        printf("  chunk %u result: %.90s%s\n", e->chunk, channels ? channels : e->json,
+               strlen(channels ? channels : e->json) > 90 ? "..." : "");
         break;
+    }
     case DFX_STREAM_CHUNK_ERROR:
         printf("  chunk %u refused: %s: %s\n", e->chunk, dfx_status_name(e->status), e->message);
         break;
@@ -192,7 +198,11 @@ int main(int argc, char **argv) {
     }
     printf("%u chunks accepted, %u results\n", seen.acks, seen.results);
     if (seen.end_status != DFX_OK) goto out;
-    printf("final results: %s\n", seen.final_json ? seen.final_json : "(none)");
+    /* The END event's JSON is the measurement as measurements.retrieve
+     * returns it once COMPLETE; its "Results" are the final results. */
+    const char *results = seen.final_json ? strstr(seen.final_json, "\"Results\":") : NULL;
+    printf("final results: %.*s\n", results ? (int)(strchr(results, '}') - results + 1) : 6,
+           results ? results : "(none)");
     ok = 1;
 
 out:
