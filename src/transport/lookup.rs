@@ -153,10 +153,12 @@ impl Lookups {
             Some(resolve) => resolve(&lookup.host, lookup.port),
             None => (lookup.host.as_str(), lookup.port).to_socket_addrs().map(Iterator::collect),
         };
-        let _ = lookup.answer.set(answer.map_err(|e| e.to_string()));
         let waiting = {
+            // Off the running list before the answer is published: a caller
+            // that has its answer never sees its lookup still running.
             let mut state = self.lock();
             state.running.retain(|r| !Arc::ptr_eq(r, lookup));
+            let _ = lookup.answer.set(answer.map_err(|e| e.to_string()));
             std::mem::take(&mut state.waiting)
         };
         for waiter in waiting {
