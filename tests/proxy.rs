@@ -195,3 +195,55 @@ fn a_proxied_write_still_going_after_its_call_returned_does_not_raise_sigpipe() 
     })
     .unwrap();
 }
+
+#[test]
+fn a_measurement_stream_through_a_proxy_uses_http_through_it() {
+    let _env = ENV.lock().unwrap();
+    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+    let seen = lines.clone();
+    let proxy = server(move |mut conn| {
+        while let Some(head) = read_head(&mut conn) {
+            let line = head.lines().next().unwrap_or_default().to_owned();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                .unwrap_or(0);
+            let mut body = vec![0u8; length];
+            conn.read_exact(&mut body).unwrap();
+            let answer = if line.starts_with("GET ") { r#"{"StatusID":"COMPLETE"}"# } else { r#"{"ID":"m"}"# };
+            let reply = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{answer}", answer.len());
+            seen.lock().unwrap().push(line);
+            conn.write_all(reply.as_bytes()).unwrap();
+        }
+    });
+    let client = client_through(&format!("http://{proxy}"), None, "http://127.0.0.1:9").unwrap();
+    client.session().set(dfx::SessionField::UserToken, "user-token").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stream = dfx::MeasurementStream::open(
+        &client,
+        "m",
+        Box::new(move |e| {
+            let text = match e {
+                dfx::Event::Connected { websocket, .. } => format!("connected websocket={websocket}"),
+                dfx::Event::Ack { chunk } => format!("ack {chunk}"),
+                dfx::Event::End(end) => format!("end {}", end.map(str::to_owned).unwrap_or_else(|e| e.to_string())),
+                other => format!("{other:?}"),
+            };
+            tx.send(text).unwrap();
+        }),
+    )
+    .unwrap();
+    stream.send_chunk(b"first", dfx::ChunkPosition::First).unwrap();
+    stream.send_chunk(b"last", dfx::ChunkPosition::Last).unwrap();
+    let events: Vec<String> = (0..4).map(|_| rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap()).collect();
+    assert_eq!(events, ["connected websocket=false", "ack 0", "ack 1", r#"end {"StatusID":"COMPLETE"}"#]);
+    // No upgrade was tried: every request went through the proxy, as HTTP.
+    assert_eq!(
+        *lines.lock().unwrap(),
+        [
+            "POST http://127.0.0.1:9/measurements/m/data HTTP/1.1",
+            "POST http://127.0.0.1:9/measurements/m/data HTTP/1.1",
+            "GET http://127.0.0.1:9/measurements/m HTTP/1.1",
+        ]
+    );
+}
