@@ -349,3 +349,47 @@ fn sockets_dropped_while_idle_are_reopened_without_giving_up() {
     assert!(matches!(events.last(), Some(Seen::End(Ok(_)))), "{events:?}");
     assert!(events.contains(&Seen::Result(1, r#"{"ChunkOrder":1}"#.into())));
 }
+
+#[test]
+fn a_network_that_breaks_every_upgrade_gets_http() {
+    // Every connection is cut right after the upgrade request arrives,
+    // except the later HTTP ones, answered as the API would.
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let upgrades = Arc::new(AtomicUsize::new(0));
+    let counted = upgrades.clone();
+    rt.spawn(async move {
+        loop {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = tcp.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+                if head.contains("upgrade: websocket") {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    return; // cut
+                }
+                let body = if head.starts_with("get ") { r#"{"StatusID":"COMPLETE"}"# } else { r#"{"ID":"m"}"# };
+                let answer = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+                let _ = tcp.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    let client = Client::new(Some(&format!("http://{addr}"))).unwrap();
+    client.session().set(SessionField::UserToken, TOKEN).unwrap();
+    let (stream, rx) = open(&client, "m");
+    stream.send_chunk(b"a", ChunkPosition::First).unwrap();
+    stream.send_chunk(b"b", ChunkPosition::Last).unwrap();
+    let events = collect(&rx);
+    assert_eq!(
+        events,
+        [Seen::Connected(false, 1), Seen::Ack(0), Seen::Ack(1), Seen::End(Ok(r#"{"StatusID":"COMPLETE"}"#.into()))]
+    );
+    assert_eq!(upgrades.load(Ordering::SeqCst), 5);
+    assert!(!stream.stats().websocket);
+    drop(rt);
+}

@@ -191,8 +191,9 @@ impl CEvent {
 /// subscribed, and every chunk not yet acknowledged is sent again; the
 /// server counts a chunk once (by its ChunkOrder) and each result is
 /// handed out once. When the server refuses the upgrade (an HTTP answer,
-/// e.g. a proxy or network that blocks sockets) before any chunk went over
-/// a socket, or when the client goes through a proxy, the stream uses HTTP
+/// e.g. a proxy or network that blocks sockets), or no upgrade succeeds in
+/// 5 tries (a network that breaks sockets), before any chunk went over a
+/// socket, or when the client goes through a proxy, the stream uses HTTP
 /// instead (measurements.data per chunk, then measurements.retrieve until
 /// COMPLETE): the same calls and events, without per-chunk results.
 ///

@@ -145,7 +145,8 @@ impl MeasurementStream {
     /// starts at once in the background: the socket URL is the base URL
     /// with a `ws`/`wss` scheme, authenticated with the session's user
     /// token (else its device token); through a proxy, or when the server
-    /// refuses the upgrade, the stream uses HTTP (`measurements.data`).
+    /// refuses the upgrade or no upgrade succeeds in 5 tries (before any
+    /// chunk went over a socket), the stream uses HTTP (`measurements.data`).
     pub fn open(client: &Client, measurement_id: &str, handler: Handler) -> Result<MeasurementStream, Error> {
         if measurement_id.is_empty() {
             return Err(Error::InvalidArgument("the measurement id must not be empty".into()));

@@ -42,12 +42,15 @@ enum Stop {
 }
 
 /// Run the stream over sockets. `Ok(true)`: every chunk acknowledged (and
-/// its result in, or [`RESULTS_WAIT`] up); `Ok(false)`: the server
-/// refused the upgrade before any chunk went over a socket — use HTTP.
+/// its result in, or [`RESULTS_WAIT`] up); `Ok(false)`: use HTTP — the
+/// server refused the upgrade, or no upgrade succeeded in
+/// [`MAX_FAILURES`] tries (a network that breaks sockets), before any
+/// chunk went over a socket.
 pub(super) async fn run(ctx: &mut Ctx) -> Result<bool, Error> {
     let results_id = RequestId::results(NEXT_STREAM.fetch_add(1, Ordering::Relaxed));
     let mut ids = 0u64;
     let mut failures = 0u32;
+    let mut opened_any = false;
     loop {
         let token = ctx.client.user_else_device_token().await?;
         let failure = match socket::open(&ctx.client, &token, ctx.client.timeout()).await {
@@ -58,6 +61,7 @@ pub(super) async fn run(ctx: &mut Ctx) -> Result<bool, Error> {
             )),
             Err(OpenError::Failed(e)) => e,
             Ok(socket) => {
+                opened_any = true;
                 ctx.count_connection();
                 let mut talk = Conversation { ctx, socket, results_id, ids: &mut ids, in_flight: HashMap::new() };
                 match talk.run(&token).await {
@@ -74,6 +78,9 @@ pub(super) async fn run(ctx: &mut Ctx) -> Result<bool, Error> {
         };
         failures += 1;
         if failures >= MAX_FAILURES {
+            if !opened_any && ctx.sent_once.is_empty() {
+                return Ok(false);
+            }
             return Err(ctx.client.redact(failure, None, Some(&token)));
         }
         tokio::time::sleep(Duration::from_millis(100 << (failures - 1).min(4))).await;

@@ -246,8 +246,12 @@ static void test_full_and_unreachable(void) {
     CHECK(order == 0);
     CHECK(strstr(dfx_last_error_message(), "acknowledgement") != NULL);
     CHECK_STATUS(dfx_measurement_stream_wait(s, 30000), DFX_OK);
+    /* No socket in 5 tries: HTTP instead, whose first chunk cannot
+     * connect either (nothing sent): that chunk's error, then the end. */
     CHECK_STATUS(r.end_status, DFX_ERR_CONNECT);
-    CHECK(r.connected == 0 && r.ends == 1 && r.bad == 0);
+    CHECK_STATUS(r.chunk_error_status, DFX_ERR_CONNECT);
+    CHECK(r.chunk_errors == 1 && r.error_chunk == 0);
+    CHECK(r.connected == 1 && r.websocket == 0 && r.ends == 1 && r.bad == 0);
     CHECK_STATUS(dfx_measurement_stream_send_chunk(s, buf, sizeof buf, DFX_CHUNK_MIDDLE, NULL), DFX_ERR_STREAM_ENDED);
     dfx_measurement_stream_free(s);
     dfx_client_free(c);
