@@ -263,3 +263,23 @@ fn closing_a_stream_stops_its_events() {
     }
     panic!("the stream's task did not stop");
 }
+
+#[test]
+fn over_http_the_stream_waits_for_the_next_chunk_and_for_complete() {
+    // A kiosk hands over a chunk every few seconds; and after the last one
+    // the server takes a while to finish (results delayed): the HTTP path
+    // must neither stop at an empty queue nor end before COMPLETE.
+    let sandbox = common::sandbox();
+    let client = logged_in(&sandbox);
+    sandbox.refuse_upgrades(503, 0);
+    sandbox.set_results_delay(Duration::from_millis(400));
+    let id = create(&client);
+    let (stream, rx) = open(&client, &id);
+    stream.send_chunk(b"first", ChunkPosition::First).unwrap();
+    let next = |rx: &mpsc::Receiver<Seen>| rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert_eq!([next(&rx), next(&rx)], [Seen::Connected(false), Seen::Ack(0)]);
+    std::thread::sleep(Duration::from_millis(150));
+    stream.send_chunk(b"last", ChunkPosition::Last).unwrap();
+    assert_eq!([next(&rx), next(&rx)], [Seen::Ack(1), Seen::End(Ok("COMPLETE".into()))]);
+    assert_eq!(sandbox.measurement_stats(&id).unwrap().results_computed, 2);
+}
