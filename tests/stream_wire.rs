@@ -393,3 +393,55 @@ fn a_network_that_breaks_every_upgrade_gets_http() {
     assert!(!stream.stats().websocket);
     drop(rt);
 }
+
+/// A server whose every socket logs in and subscribes, then does `then`.
+fn misbehaving_after_subscribe<F, Fut>(then: F) -> Server
+where
+    F: Fn(WebSocketStream<TcpStream>, String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let then = std::sync::Arc::new(then);
+    Server::start(usize::MAX, move |mut ws| {
+        let then = then.clone();
+        async move {
+            let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
+            ws.send(reply(&login, 200, "{}")).await.unwrap();
+            let (_, subscribe, payload) = split(&next_frame(&mut ws).await.unwrap());
+            ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+            then(ws, payload["RequestID"].as_str().unwrap().to_owned()).await;
+        }
+    })
+    .0
+}
+
+#[test]
+fn a_frame_over_16_mib_is_refused_not_buffered() {
+    let server = misbehaving_after_subscribe(|mut ws, results| async move {
+        let _ = next_frame(&mut ws).await; // the chunk
+        let huge = format!("{results}200{{\"Notes\":\"{}\"}}", "x".repeat(17 << 20));
+        let _ = ws.send(Message::Binary(huge.into_bytes().into())).await;
+        while next_frame(&mut ws).await.is_some() {}
+    });
+    let client = server.client();
+    let (stream, rx) = open(&client, "m");
+    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
+    let events = collect(&rx);
+    let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
+    assert!(message.contains("over 16 MiB"), "{message}");
+    assert_eq!(stream.stats().connections, 5);
+}
+
+#[test]
+fn sockets_that_keep_dropping_with_a_chunk_in_flight_end_as_connection_lost() {
+    let server = misbehaving_after_subscribe(|mut ws, _| async move {
+        let _ = next_frame(&mut ws).await; // the chunk, never answered: gone
+        drop(ws);
+    });
+    let client = server.client();
+    let (stream, rx) = open(&client, "m");
+    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
+    let events = collect(&rx);
+    let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
+    assert!(message.starts_with("connection lost"), "{message}");
+    assert_eq!(stream.stats().resent_chunks, 4, "sent once, then again on each of 4 more sockets");
+}

@@ -7,6 +7,7 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::WebSocketStream;
 use url::Url;
@@ -102,6 +103,9 @@ fn handshake_failure(e: &WsError) -> Error {
 pub(crate) fn socket_failure(e: &WsError) -> Error {
     match e {
         WsError::ConnectionClosed | WsError::AlreadyClosed => Error::ConnectionLost("the measurement socket closed".into()),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            Error::ConnectionLost("the measurement socket was cut (no closing handshake)".into())
+        }
         WsError::Io(io) => Error::ConnectionLost(format!("the measurement socket failed: {}", io.kind())),
         WsError::Capacity(_) => Error::Transport(format!("the server sent a frame over {} MiB", MAX_FRAME >> 20)),
         WsError::Protocol(p) => Error::Transport(format!("the server broke the WebSocket protocol: {p}")),
