@@ -283,3 +283,13 @@ fn over_http_the_stream_waits_for_the_next_chunk_and_for_complete() {
     assert_eq!([next(&rx), next(&rx)], [Seen::Ack(1), Seen::End(Ok("COMPLETE".into()))]);
     assert_eq!(sandbox.measurement_stats(&id).unwrap().results_computed, 2);
 }
+
+#[test]
+fn chunk_sizes_are_checked_at_the_limit() {
+    let dead = Client::new(Some(&format!("http://127.0.0.1:{}", common::closed_port()))).unwrap();
+    let (stream, _rx) = open(&dead, "m");
+    let over = vec![7u8; dfx::MAX_CHUNK_BYTES + 1];
+    assert!(matches!(stream.send_chunk(&over, ChunkPosition::First), Err(Error::InvalidArgument(m)) if m.contains("8388608")));
+    assert_eq!(stream.send_chunk(&over[..dfx::MAX_CHUNK_BYTES], ChunkPosition::First).unwrap(), 0);
+    assert_eq!(stream.send_chunk(&over[..1], ChunkPosition::Middle).unwrap(), 1);
+}
