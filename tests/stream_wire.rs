@@ -445,3 +445,19 @@ fn sockets_that_keep_dropping_with_a_chunk_in_flight_end_as_connection_lost() {
     assert!(message.starts_with("connection lost"), "{message}");
     assert_eq!(stream.stats().resent_chunks, 4, "sent once, then again on each of 4 more sockets");
 }
+
+#[test]
+fn a_server_breaking_the_websocket_protocol_is_named_as_such() {
+    let server = misbehaving_after_subscribe(|mut ws, _| async move {
+        let _ = next_frame(&mut ws).await; // the chunk
+        // A binary frame with reserved bits set, written under the library.
+        let _ = ws.get_mut().write_all(&[0xf2, 0x00]).await;
+        while next_frame(&mut ws).await.is_some() {}
+    });
+    let client = server.client();
+    let (stream, rx) = open(&client, "m");
+    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
+    let events = collect(&rx);
+    let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
+    assert!(message.contains("broke the WebSocket protocol"), "{message}");
+}
