@@ -288,6 +288,8 @@ fn over_http_the_stream_waits_for_the_next_chunk_and_for_complete() {
 fn chunk_sizes_are_checked_at_the_limit() {
     let dead = Client::new(Some(&format!("http://127.0.0.1:{}", common::closed_port()))).unwrap();
     let (stream, _rx) = open(&dead, "m");
+    // Still trying to connect (five tries take over a second): not ended.
+    assert!(!stream.wait(Some(Duration::from_millis(20))));
     let over = vec![7u8; dfx::MAX_CHUNK_BYTES + 1];
     assert!(matches!(stream.send_chunk(&over, ChunkPosition::First), Err(Error::InvalidArgument(m)) if m.contains("8388608")));
     assert_eq!(stream.send_chunk(&over[..dfx::MAX_CHUNK_BYTES], ChunkPosition::First).unwrap(), 0);
