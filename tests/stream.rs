@@ -134,6 +134,38 @@ fn twenty_chunks_over_the_socket() {
     let m = sandbox.measurement_stats(&id).unwrap();
     assert_eq!((m.chunks_accepted, m.duplicates, m.results_computed), (20, 0, 20));
     assert!(matches!(stream.send_chunk(b"x", ChunkPosition::Middle), Err(Error::StreamEnded(_))));
+    assert!(format!("{stream:?}").contains("connections: 1"));
+}
+
+#[test]
+fn no_http_once_a_chunk_went_over_a_socket() {
+    // The first socket takes chunk 0 and drops before its acknowledgement;
+    // every later upgrade is refused. Sending chunk 0 again over HTTP could
+    // apply it twice (HTTP has no ChunkOrder): the stream ends instead.
+    let sandbox = common::sandbox();
+    let client = logged_in(&sandbox);
+    let id = create(&client);
+    sandbox.drop_socket_after(3, 1);
+    let (stream, rx) = open(&client, &id);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)).unwrap(), Seen::Connected(true));
+    sandbox.refuse_upgrades(503, 0);
+    stream.send_chunk(b"first", ChunkPosition::First).unwrap();
+    let end = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert_eq!(end, Seen::End(Err(None)));
+    assert_eq!(sandbox.socket_stats().refused, 4, "four more tries, all refused");
+    assert_eq!(sandbox.measurement_stats(&id).unwrap().chunks_accepted, 1);
+}
+
+#[test]
+fn dropping_a_stream_stops_it() {
+    let sandbox = common::sandbox();
+    let client = logged_in(&sandbox);
+    let id = create(&client);
+    let (stream, rx) = open(&client, &id);
+    assert_eq!(rx.recv_timeout(Duration::from_secs(30)).unwrap(), Seen::Connected(true));
+    drop(stream);
+    // The task (and with it the handler and its sender) is gone.
+    assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Err(mpsc::RecvTimeoutError::Disconnected));
 }
 
 #[test]
@@ -179,6 +211,7 @@ fn a_refused_upgrade_falls_back_to_http_with_the_same_results() {
     let (stream, rx) = open(&client, &http_id);
     assert_complete(&run(&stream, &rx, 10), 10, false);
     assert!(!stream.stats().websocket);
+    assert_eq!(sandbox.socket_stats().refused, 1, "one refusal is enough to use HTTP");
     assert_eq!(final_of(&socket_id), final_of(&http_id));
     assert!(final_of(&http_id).as_object().is_some_and(|o| !o.is_empty()));
 }
