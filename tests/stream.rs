@@ -328,3 +328,15 @@ fn chunk_sizes_are_checked_at_the_limit() {
     assert_eq!(stream.send_chunk(&over[..dfx::MAX_CHUNK_BYTES], ChunkPosition::First).unwrap(), 0);
     assert_eq!(stream.send_chunk(&over[..1], ChunkPosition::Middle).unwrap(), 1);
 }
+
+#[test]
+fn reconnects_back_off() {
+    // Four pauses between five refused connects: 100, 200, 400, 800 ms.
+    let dead = Client::new(Some(&format!("http://127.0.0.1:{}", common::closed_port()))).unwrap();
+    let start = std::time::Instant::now();
+    let (stream, rx) = open(&dead, "m");
+    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
+    while !matches!(rx.recv_timeout(Duration::from_secs(30)).unwrap(), Seen::End(_)) {}
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(1450) && took < Duration::from_millis(2800), "{took:?}");
+}
