@@ -461,3 +461,55 @@ fn a_server_breaking_the_websocket_protocol_is_named_as_such() {
     let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
     assert!(message.contains("broke the WebSocket protocol"), "{message}");
 }
+
+#[test]
+fn an_idle_stream_keeps_its_socket() {
+    // The caller has sent nothing yet: nothing is awaited, so no time limit
+    // runs (the client's timeout is short here), and the socket stays.
+    let server = misbehaving_after_subscribe(|mut ws, _| async move { while next_frame(&mut ws).await.is_some() {} });
+    let client = server.client();
+    client.set_timeout(Some(Duration::from_millis(150)));
+    let (stream, rx) = open(&client, "m");
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), Seen::Connected(true, 1));
+    assert_eq!(rx.recv_timeout(Duration::from_millis(800)), Err(mpsc::RecvTimeoutError::Timeout));
+    assert_eq!(stream.stats().connections, 1);
+}
+
+#[test]
+fn results_that_never_come_do_not_hold_the_end() {
+    // Every chunk acknowledged, no result ever: after the client's timeout
+    // the stream reads the final results and ends.
+    let server = Server::start(1, |mut ws| async move {
+        let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
+        ws.send(reply(&login, 200, "{}")).await.unwrap();
+        let (_, subscribe, _) = split(&next_frame(&mut ws).await.unwrap());
+        ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+        while let Some(frame) = next_frame(&mut ws).await {
+            let (_, id, _) = split(&frame);
+            ws.send(reply(&id, 200, "{}")).await.unwrap();
+        }
+    })
+    .0;
+    let client = server.client();
+    client.set_timeout(Some(Duration::from_millis(300)));
+    let (stream, rx) = open(&client, "m");
+    stream.send_chunk(b"a", ChunkPosition::First).unwrap();
+    stream.send_chunk(b"b", ChunkPosition::Last).unwrap();
+    let events = collect(&rx);
+    assert_eq!(events[..3], [Seen::Connected(true, 1), Seen::Ack(0), Seen::Ack(1)]);
+    assert!(matches!(&events[3], Seen::End(Ok(json)) if json.contains("COMPLETE")), "{events:?}");
+}
+
+#[test]
+fn a_server_that_drops_every_login_is_given_up_on() {
+    // Sockets open and drop before the login is answered: never ready, so
+    // each counts as a failure, and five end the stream.
+    let (server, _) = Server::start(usize::MAX, |mut ws| async move {
+        let _ = next_frame(&mut ws).await;
+    });
+    let client = server.client();
+    let (stream, rx) = open(&client, "m");
+    let events = collect(&rx);
+    assert!(matches!(events.as_slice(), [Seen::End(Err(m))] if m.starts_with("connection lost")), "{events:?}");
+    assert_eq!(stream.stats().connections, 5);
+}

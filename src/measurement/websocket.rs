@@ -21,12 +21,10 @@ use crate::response::Response;
 /// progress) after which the stream gives up.
 const MAX_FAILURES: u32 = 5;
 
-/// How long a stream waits for results once every chunk is acknowledged
-/// before it reads the final results without them.
-const RESULTS_WAIT: Duration = Duration::from_secs(30);
-
 /// How long an answer (login, subscribe, a chunk's acknowledgement) may
-/// take when the client has no timeout.
+/// take, and how long the results may take once every chunk is
+/// acknowledged (then the final results are read without them), when the
+/// client has no timeout; else the client's timeout.
 const DEFAULT_REPLY_WAIT: Duration = Duration::from_secs(30);
 
 /// Makes each stream's result request id distinct in the process.
@@ -42,7 +40,7 @@ enum Stop {
 }
 
 /// Run the stream over sockets. `Ok(true)`: every chunk acknowledged (and
-/// its result in, or [`RESULTS_WAIT`] up); `Ok(false)`: use HTTP — the
+/// its result in, or the reply wait up); `Ok(false)`: use HTTP — the
 /// server refused the upgrade, or no upgrade succeeded in
 /// [`MAX_FAILURES`] tries (a network that breaks sockets), before any
 /// chunk went over a socket.
@@ -123,7 +121,7 @@ impl Conversation<'_> {
         let reply_wait = self.ctx.client.timeout().unwrap_or(DEFAULT_REPLY_WAIT);
         loop {
             if step == Step::Ready {
-                progress |= self.send_waiting_chunks().await.map_err(|stop| with_progress(stop, progress))?;
+                self.send_waiting_chunks().await.map_err(|stop| with_progress(stop, progress))?;
                 if self.ctx.all_acknowledged() && self.ctx.all_results() {
                     let _ = self.socket.close(None).await;
                     return Ok(());
@@ -134,7 +132,7 @@ impl Conversation<'_> {
             let limit = if waiting_for_answer {
                 reply_wait
             } else if waiting_for_results {
-                RESULTS_WAIT
+                reply_wait
             } else {
                 Duration::MAX
             };
@@ -230,7 +228,7 @@ impl Conversation<'_> {
     }
 
     /// Send every chunk of the queue not yet sent on this socket, in order.
-    async fn send_waiting_chunks(&mut self) -> Result<bool, Stop> {
+    async fn send_waiting_chunks(&mut self) -> Result<(), Stop> {
         let sent: Vec<u32> = self.in_flight.values().copied().collect();
         let waiting: Vec<(u32, &'static str, String)> = self
             .ctx
@@ -255,7 +253,7 @@ impl Conversation<'_> {
             self.in_flight.insert(id, order);
             self.send(frame::request(DATA, &id, &body), false).await?;
         }
-        Ok(false)
+        Ok(())
     }
 }
 
