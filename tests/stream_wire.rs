@@ -167,6 +167,9 @@ fn frames_follow_websocket_json_both_ways_in_utf8() {
         let (action, login, payload) = split(&next_frame(&mut ws).await.unwrap());
         assert_eq!(action, "0718");
         assert_eq!(payload, serde_json::json!({ "Token": TOKEN }));
+        // Noise before the answer: a refusal under another id is not the
+        // login's.
+        ws.send(reply("ZZZZZZZZZZ", 401, r#"{"Code":"INVALID_TOKEN"}"#)).await.unwrap();
         ws.send(reply(&login, 200, "{}")).await.unwrap();
         // 0510 subscription: the measurement (non-ASCII, UTF-8) and a
         // 10-character RequestID of its own.
@@ -176,9 +179,11 @@ fn frames_follow_websocket_json_both_ways_in_utf8() {
         let results = payload["RequestID"].as_str().unwrap().to_owned();
         assert_eq!(results.len(), 10);
         assert_ne!(results, subscribe);
+        ws.send(reply("YYYYYYYYYY", 404, r#"{"Code":"INVALID_MEASUREMENT"}"#)).await.unwrap();
         ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
         // Noise: too short, an unknown id, a result that names no chunk.
         ws.send(Message::Binary(b"abc".to_vec().into())).await.unwrap();
+        ws.send(Message::Binary(b"XXXXXXXXXX2x0{}".to_vec().into())).await.unwrap();
         ws.send(reply("ZZZZZZZZZZ", 200, "{}")).await.unwrap();
         ws.send(reply(&results, 200, r#"{"Nope":1}"#)).await.unwrap();
         // Two chunks: base64 of the raw bytes, their order, the action.
@@ -221,7 +226,7 @@ fn frames_follow_websocket_json_both_ways_in_utf8() {
         ]
     );
     let stats = stream.stats();
-    assert_eq!(stats.dropped_frames, 3, "the noise is dropped and counted");
+    assert_eq!(stats.dropped_frames, 6, "the noise is dropped and counted");
     assert!(stats.websocket);
     let headers = headers.recv().unwrap();
     let header = |name: &str| headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
