@@ -518,3 +518,18 @@ fn a_server_that_drops_every_login_is_given_up_on() {
     assert!(matches!(events.as_slice(), [Seen::End(Err(m))] if m.starts_with("connection lost")), "{events:?}");
     assert_eq!(stream.stats().connections, 5);
 }
+
+#[test]
+fn an_unreadable_answer_to_the_login_ends_the_stream() {
+    let (server, _) = Server::start(1, |mut ws| async move {
+        let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
+        let mut bad = login.into_bytes();
+        bad.extend_from_slice(b"2x0{}");
+        ws.send(Message::Binary(bad.into())).await.unwrap();
+        while next_frame(&mut ws).await.is_some() {}
+    });
+    let client = server.client();
+    let (_stream, rx) = open(&client, "m");
+    let events = collect(&rx);
+    assert!(matches!(events.as_slice(), [Seen::End(Err(m))] if m.contains("malformed")), "{events:?}");
+}
