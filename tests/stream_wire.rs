@@ -136,6 +136,21 @@ fn split(frame: &[u8]) -> (String, String, Value) {
     (action, id, payload)
 }
 
+/// Answer the stream's login and subscription with 200; the results'
+/// request id.
+async fn accept_login_and_subscription(ws: &mut WebSocketStream<TcpStream>) -> String {
+    let (_, login, _) = split(&next_frame(ws).await.unwrap());
+    ws.send(reply(&login, 200, "{}")).await.unwrap();
+    let (_, subscribe, payload) = split(&next_frame(ws).await.unwrap());
+    ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+    payload["RequestID"].as_str().unwrap().to_owned()
+}
+
+/// An answer to `id` whose status is not 3 digits.
+fn unreadable_answer(id: &str) -> Message {
+    Message::Binary(format!("{id}2x0{{}}").into_bytes().into())
+}
+
 fn reply(id: &str, status: u16, json: &str) -> Message {
     Message::Binary(format!("{id}{status:03}{json}").into_bytes().into())
 }
@@ -255,14 +270,9 @@ fn a_refused_login_ends_the_stream_without_the_token_in_any_message() {
 #[test]
 fn an_unreadable_answer_to_a_chunk_is_that_chunks_error() {
     let (server, _) = Server::start(1, |mut ws| async move {
-        let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
-        ws.send(reply(&login, 200, "{}")).await.unwrap();
-        let (_, subscribe, _) = split(&next_frame(&mut ws).await.unwrap());
-        ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+        accept_login_and_subscription(&mut ws).await;
         let (_, id, _) = split(&next_frame(&mut ws).await.unwrap());
-        let mut bad = id.into_bytes();
-        bad.extend_from_slice(b"2x0{}");
-        ws.send(Message::Binary(bad.into())).await.unwrap();
+        ws.send(unreadable_answer(&id)).await.unwrap();
         while next_frame(&mut ws).await.is_some() {}
     });
     let client = server.client();
@@ -409,11 +419,8 @@ where
     Server::start(usize::MAX, move |mut ws| {
         let then = then.clone();
         async move {
-            let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
-            ws.send(reply(&login, 200, "{}")).await.unwrap();
-            let (_, subscribe, payload) = split(&next_frame(&mut ws).await.unwrap());
-            ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
-            then(ws, payload["RequestID"].as_str().unwrap().to_owned()).await;
+            let results = accept_login_and_subscription(&mut ws).await;
+            then(ws, results).await;
         }
     })
     .0
@@ -485,10 +492,7 @@ fn results_that_never_come_do_not_hold_the_end() {
     // Every chunk acknowledged, no result ever: after the client's timeout
     // the stream reads the final results and ends.
     let server = Server::start(1, |mut ws| async move {
-        let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
-        ws.send(reply(&login, 200, "{}")).await.unwrap();
-        let (_, subscribe, _) = split(&next_frame(&mut ws).await.unwrap());
-        ws.send(reply(&subscribe, 200, "{}")).await.unwrap();
+        accept_login_and_subscription(&mut ws).await;
         while let Some(frame) = next_frame(&mut ws).await {
             let (_, id, _) = split(&frame);
             ws.send(reply(&id, 200, "{}")).await.unwrap();
@@ -523,9 +527,7 @@ fn a_server_that_drops_every_login_is_given_up_on() {
 fn an_unreadable_answer_to_the_login_ends_the_stream() {
     let (server, _) = Server::start(1, |mut ws| async move {
         let (_, login, _) = split(&next_frame(&mut ws).await.unwrap());
-        let mut bad = login.into_bytes();
-        bad.extend_from_slice(b"2x0{}");
-        ws.send(Message::Binary(bad.into())).await.unwrap();
+        ws.send(unreadable_answer(&login)).await.unwrap();
         while next_frame(&mut ws).await.is_some() {}
     });
     let client = server.client();
