@@ -426,6 +426,17 @@ where
     .0
 }
 
+/// A stream from `server` sends one chunk; the stream and the words its
+/// failed end gave.
+fn one_chunk_until_the_end(server: &Server) -> (MeasurementStream, String) {
+    let client = server.client();
+    let (stream, rx) = open(&client, "m");
+    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
+    let events = collect(&rx);
+    let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
+    (stream, message.clone())
+}
+
 #[test]
 fn a_frame_over_16_mib_is_refused_not_buffered() {
     let server = misbehaving_after_subscribe(|mut ws, results| async move {
@@ -434,11 +445,7 @@ fn a_frame_over_16_mib_is_refused_not_buffered() {
         let _ = ws.send(Message::Binary(huge.into_bytes().into())).await;
         while next_frame(&mut ws).await.is_some() {}
     });
-    let client = server.client();
-    let (stream, rx) = open(&client, "m");
-    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
-    let events = collect(&rx);
-    let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
+    let (stream, message) = one_chunk_until_the_end(&server);
     assert!(message.contains("over 16 MiB"), "{message}");
     assert_eq!(stream.stats().connections, 5);
 }
@@ -449,11 +456,7 @@ fn sockets_that_keep_dropping_with_a_chunk_in_flight_end_as_connection_lost() {
         let _ = next_frame(&mut ws).await; // the chunk, never answered: gone
         drop(ws);
     });
-    let client = server.client();
-    let (stream, rx) = open(&client, "m");
-    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
-    let events = collect(&rx);
-    let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
+    let (stream, message) = one_chunk_until_the_end(&server);
     assert!(message.starts_with("connection lost"), "{message}");
     assert_eq!(stream.stats().resent_chunks, 4, "sent once, then again on each of 4 more sockets");
 }
@@ -466,11 +469,7 @@ fn a_server_breaking_the_websocket_protocol_is_named_as_such() {
         let _ = ws.get_mut().write_all(&[0xf2, 0x00]).await;
         while next_frame(&mut ws).await.is_some() {}
     });
-    let client = server.client();
-    let (stream, rx) = open(&client, "m");
-    stream.send_chunk(b"x", ChunkPosition::First).unwrap();
-    let events = collect(&rx);
-    let Some(Seen::End(Err(message))) = events.last() else { panic!("{events:?}") };
+    let (_stream, message) = one_chunk_until_the_end(&server);
     assert!(message.contains("broke the WebSocket protocol"), "{message}");
 }
 

@@ -109,13 +109,15 @@ impl Conversation<'_> {
         RequestId::new(action, *self.ids)
     }
 
-    async fn send(&mut self, frame: Vec<u8>, progress: bool) -> Result<(), Stop> {
-        self.socket.send(Message::Binary(frame.into())).await.map_err(|e| Stop::Lost(socket::socket_failure(&e), progress))
+    /// Send a frame; a failure is a lost socket (with no progress of its
+    /// own: callers add theirs with [`with_progress`]).
+    async fn send(&mut self, frame: Vec<u8>) -> Result<(), Stop> {
+        self.socket.send(Message::Binary(frame.into())).await.map_err(|e| Stop::Lost(socket::socket_failure(&e), false))
     }
 
     async fn run(&mut self, token: &str) -> Result<(), Stop> {
         let login = self.next_id(LOGIN);
-        self.send(frame::request(LOGIN, &login, &json!({ "Token": token })), false).await?;
+        self.send(frame::request(LOGIN, &login, &json!({ "Token": token }))).await?;
         let mut step = Step::LoggingIn(login);
         let mut progress = false;
         let reply_wait = self.ctx.client.timeout().unwrap_or(DEFAULT_REPLY_WAIT);
@@ -185,7 +187,7 @@ impl Conversation<'_> {
                     }
                     let subscribe = self.next_id(SUBSCRIBE);
                     let payload = json!({ "Params": { "ID": self.ctx.id }, "RequestID": self.results_id.as_str() });
-                    self.send(frame::request(SUBSCRIBE, &subscribe, &payload), progress).await?;
+                    self.send(frame::request(SUBSCRIBE, &subscribe, &payload)).await.map_err(|stop| with_progress(stop, progress))?;
                     step = Step::Subscribing(subscribe);
                     continue;
                 }
@@ -251,7 +253,7 @@ impl Conversation<'_> {
                 self.ctx.shared.resent.fetch_add(1, Ordering::Relaxed);
             }
             self.in_flight.insert(id, order);
-            self.send(frame::request(DATA, &id, &body), false).await?;
+            self.send(frame::request(DATA, &id, &body)).await?;
         }
         Ok(())
     }
