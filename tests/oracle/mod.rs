@@ -24,6 +24,11 @@ pub const DELIBERATE: &[(&str, &str)] = &[
     ("response head is larger than", "dfx's 64 KiB head limit is below hyper's 400 KiB buffer: no API answer comes near it"),
     ("larger than", "dfx refuses bodies over its body limit (hyper has none): a hostile server must not exhaust the host's memory"),
     (
+        "informational (1xx) heads before the answer",
+        "dfx takes at most 8 informational heads before the answer (hyper has no count): a server must not keep a \
+         call waiting with an endless stream of 1xx heads (found by the long http1_oracle run on the final code)",
+    ),
+    (
         "trailer line not ended by CRLF",
         "a bare LF in the trailer section: hyper reads trailers up to the next CRLF CRLF and ignores whatever follows \
          a blank line inside them; dfx refuses (RFC 9112 2.2 lets a recipient refuse a bare LF; dfx uses no trailer)",
