@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
-use zeroize::{Zeroize, Zeroizing};
+use crate::secret::{Wipe, Zeroizing};
 
 use crate::error::Error;
 use crate::secret::wipe_json;
@@ -380,7 +380,7 @@ fn text_field(json: &Value, keys: &[&str]) -> Option<String> {
 
 impl Drop for Response {
     fn drop(&mut self) {
-        self.text.zeroize();
+        self.text.wipe();
         if let Some(json) = self.json.get_mut() {
             wipe_json(json);
         }

@@ -5,7 +5,7 @@
 use std::fmt;
 
 use serde_json::Value;
-use zeroize::Zeroizing;
+use crate::secret::Zeroizing;
 
 use super::prepare::Fields;
 use super::{Effect, Operation};
@@ -51,7 +51,7 @@ impl Prepared {
     /// would keep the new pair); any other is aborted.
     pub(crate) fn on_cancel(&self) -> OnCancel {
         match (&self.renewing, self.op.effect) {
-            (Some((token, _)), _) => OnCancel::FinishIfSessionHolds(token.clone()),
+            (Some((token, _)), _) => OnCancel::FinishIfSessionHolds(zeroize::Zeroizing::new(token.to_string())),
             (None, Some(_)) => OnCancel::Finish,
             (None, None) => OnCancel::Abort,
         }

@@ -10,6 +10,7 @@
 //! corrects a defect of the reference clients (`../shared/api/NOTES.md`).
 //! Adding an endpoint is adding a row.
 
+mod body;
 mod call;
 mod json;
 mod prepare;

@@ -3,13 +3,13 @@
 //! sent (and, for `_async` calls, before the call is accepted).
 
 use serde_json::{Map, Value};
-use zeroize::Zeroizing;
+use crate::secret::Zeroizing;
 
+use super::body::encode;
 use super::call::{Prepared, Token};
 use super::json::type_name;
 use super::{BearerKind, Effect, JsonType, Operation, Param, ParamIn};
 use crate::error::Error;
-use crate::secret::WipedBytes;
 use crate::session::TokenKind;
 use crate::wire::push_encoded;
 
@@ -68,7 +68,7 @@ impl Prepared {
                 }
                 ParamIn::Body => {
                     check_fields(op, p, value, fields)?;
-                    body = Some(encode(value)?);
+                    body = Some(encode(value));
                 }
                 ParamIn::BodyField => {
                     let wire = p.wire.unwrap_or(p.name).to_owned();
@@ -96,9 +96,8 @@ impl Prepared {
         build_query(op, args, &mut target)?;
         if let Some(mut map) = body_fields {
             let mut value = Value::Object(std::mem::take(&mut map));
-            let bytes = encode(&value);
+            body = Some(encode(&value));
             crate::secret::wipe_json(&mut value);
-            body = Some(bytes?);
         }
         let renewing = match op.effect {
             Some(Effect::Renew) => Some(renewed_pair(op, args)?),
@@ -133,12 +132,6 @@ fn renewed_pair(op: &Operation, args: &Map<String, Value>) -> Result<(Zeroizing<
         Ok(Zeroizing::new(text.to_owned()))
     };
     Ok((half("Token")?, half("RefreshToken")?))
-}
-
-fn encode(value: &Value) -> Result<WipedBytes, Error> {
-    serde_json::to_vec(value)
-        .map(WipedBytes)
-        .map_err(|e| Error::Internal(format!("could not encode the request body: {e}")))
 }
 
 /// The path template with each `{name}` replaced by its value, encoded.

@@ -5,7 +5,9 @@ use std::ffi::{c_char, c_void, CString};
 use std::future::Future;
 use std::pin::Pin;
 
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroize;
+
+use crate::secret::Zeroizing;
 
 use super::args;
 use super::boundary::{clear_last_error, set_last_error, Failure};

@@ -1,7 +1,6 @@
 //! A connection's read buffer: bytes read and not yet consumed. Wiped as it
 //! is consumed and when dropped (answers carry tokens).
 
-use zeroize::Zeroize;
 
 /// How much a read asks for at least.
 const READ_CHUNK: usize = 8 * 1024;
@@ -49,7 +48,7 @@ impl ReadBuf {
         self.bytes.copy_within(n..old, 0);
         self.filled = old - n;
         // Every byte of [0, old) is now live data or zero.
-        self.bytes[self.filled..old].zeroize();
+        crate::secret::wipe(&mut self.bytes[self.filled..old]);
     }
 }
 
@@ -71,12 +70,12 @@ fn move_wiping(v: &mut Vec<u8>, capacity: usize) {
     let mut grown = Vec::with_capacity(capacity);
     grown.extend_from_slice(v);
     std::mem::swap(v, &mut grown);
-    grown.zeroize();
+    crate::secret::wipe_vec(&mut grown);
 }
 
 impl Drop for ReadBuf {
     fn drop(&mut self) {
-        self.bytes.zeroize();
+        crate::secret::wipe_vec(&mut self.bytes);
     }
 }
 

@@ -4,7 +4,7 @@
 //! `nonblocking.rs` (tokio sockets) read and write; only the proxied path
 //! (`proxied.rs`) leaves HTTP to reqwest.
 
-use zeroize::Zeroizing;
+use crate::secret::Zeroizing;
 
 use super::buffer::extend_wiping;
 use super::{Request, USER_AGENT_VALUE};
@@ -465,7 +465,7 @@ impl Reader {
 
 impl Drop for Reader {
     fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.body);
+        crate::secret::wipe_vec(&mut self.body);
     }
 }
 

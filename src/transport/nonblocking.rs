@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf as TokioReadBuf};
 use tokio::net::TcpStream;
-use zeroize::Zeroizing;
+use crate::secret::Zeroizing;
 
 use super::buffer::ReadBuf;
 use super::endpoint::Endpoint;
