@@ -35,16 +35,20 @@ static struct {
     struct chain *head;
 } queue = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL};
 
-/* On a dfx thread: hand the answer to the main loop and return. */
+/* On a dfx thread: hand the answer to the main loop and return. The
+ * signal comes after the unlock: signalled under the lock, the main thread
+ * (on the same CPU when pinned) would wake only to block on the mutex the
+ * callback still holds, and switch back and forth twice more per renew. */
 static void on_renewed(void *user_data, DfxStatus status, DfxResponse *response) {
     struct chain *c = user_data;
     c->status = status;
     c->response = response;
     pthread_mutex_lock(&queue.lock);
+    int was_empty = queue.head == NULL;
     c->next = queue.head;
     queue.head = c;
-    pthread_cond_signal(&queue.wake);
     pthread_mutex_unlock(&queue.lock);
+    if (was_empty) pthread_cond_signal(&queue.wake);
 }
 
 /* The generic call's params for renewing `p` (tokens are JSON-safe
