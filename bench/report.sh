@@ -19,39 +19,55 @@ echo "Throughput: renews per second, median (min-max) over the rounds; ratios ar
 echo "(x libcurl: to the libcurl client at the same concurrency; x wrk: to wrk at the same concurrency)."
 awk -F'\t' "$AWK_LIB"'
 BEGIN {
-    no = split("wrk-1 curl-seq-1 dfx-seq-1 dfx-call-seq-1 wrk-64 curl-multi-64 dfx-async-64 dfx-call-async-64", order, " ")
-    name["wrk-1"] = "wrk (the bound)"; name["wrk-64"] = "wrk (the bound)"
-    name["curl-seq-1"] = "libcurl easy + cJSON, sequential"; name["curl-multi-64"] = "libcurl multi + cJSON"
-    name["dfx-seq-1"] = "dfx_auth_renew, sequential"; name["dfx-async-64"] = "dfx_auth_renew_async"
-    name["dfx-call-seq-1"] = "dfx_call(\"auths.renew\"), sequential"; name["dfx-call-async-64"] = "dfx_call_async(\"auths.renew\")"
-    cb["wrk-1"] = cb["curl-seq-1"] = cb["dfx-seq-1"] = cb["dfx-call-seq-1"] = "curl-seq-1"
-    cb["wrk-64"] = cb["curl-multi-64"] = cb["dfx-async-64"] = cb["dfx-call-async-64"] = "curl-multi-64"
-    wb["wrk-1"] = wb["curl-seq-1"] = wb["dfx-seq-1"] = wb["dfx-call-seq-1"] = "wrk-1"
-    wb["wrk-64"] = wb["curl-multi-64"] = wb["dfx-async-64"] = wb["dfx-call-async-64"] = "wrk-64"
+    # wrk-1@1: wrk at 1 connection again (the same runs), as the bound of the 1-in-flight multi / _async group.
+    no = split("wrk-1 curl-seq-1 dfx-seq-1 dfx-call-seq-1 wrk-1@1 curl-multi-1 dfx-async-1 dfx-call-async-1 wrk-64 curl-multi-64 dfx-async-64 dfx-call-async-64", order, " ")
+    for (o = 1; o <= no; o++) src[order[o]] = order[o]
+    src["wrk-1@1"] = "wrk-1"
+    name["wrk-1"] = "wrk (the bound)"; name["wrk-64"] = "wrk (the bound)"; name["wrk-1@1"] = "wrk (the bound, the runs above)"
+    name["curl-seq-1"] = "libcurl easy + cJSON, sequential"; name["curl-multi-1"] = name["curl-multi-64"] = "libcurl multi + cJSON"
+    name["dfx-seq-1"] = "dfx_auth_renew, sequential"; name["dfx-async-1"] = name["dfx-async-64"] = "dfx_auth_renew_async"
+    name["dfx-call-seq-1"] = "dfx_call(\"auths.renew\"), sequential"
+    name["dfx-call-async-1"] = name["dfx-call-async-64"] = "dfx_call_async(\"auths.renew\")"
+    # Groups: sequential; multi / _async at 1 in flight; at 64. Each against its own libcurl client and wrk.
+    grp["wrk-1"] = grp["curl-seq-1"] = grp["dfx-seq-1"] = grp["dfx-call-seq-1"] = 1
+    grp["wrk-1@1"] = grp["curl-multi-1"] = grp["dfx-async-1"] = grp["dfx-call-async-1"] = 2
+    grp["wrk-64"] = grp["curl-multi-64"] = grp["dfx-async-64"] = grp["dfx-call-async-64"] = 3
+    cbg[1] = "curl-seq-1"; cbg[2] = "curl-multi-1"; cbg[3] = "curl-multi-64"
+    wbg[1] = wbg[2] = "wrk-1"; wbg[3] = "wrk-64"
     # The generic call against the typed call it must keep up with.
-    tb["dfx-call-seq-1"] = "dfx-seq-1"; tb["dfx-call-async-64"] = "dfx-async-64"
+    tb["dfx-call-seq-1"] = "dfx-seq-1"; tb["dfx-call-async-1"] = "dfx-async-1"; tb["dfx-call-async-64"] = "dfx-async-64"
+    nt_order = split("dfx-call-seq-1 dfx-call-async-1 dfx-call-async-64", t_order, " ")
 }
-$1 !~ /^m/ { v[$2, $1] = $7; rss[$2, $1] = $8; err[$2] += $5; k[$2] = $3; rounds[$1] = 1 }
+$1 !~ /^m/ { v[$2, $1] = $7; rss[$2, $1] = $8; err[$2] += $5; k[$2] = $3; rounds[$1] = 1; has[$2] = 1 }
+function desc(l) { return l ~ /async/ ? name[l] ", " k[l] " in flight" : name[l] }
 END {
-    printf "%-34s %9s  %-28s %10s %8s %12s %7s\n", "client", "in flight", "calls/s median (min-max)", "x libcurl", "x wrk", "peak RSS", "errors"
+    printf "%-35s %9s  %-28s %10s %8s %12s %7s\n", "client", "in flight", "calls/s median (min-max)", "x libcurl", "x wrk", "peak RSS", "errors"
+    last = 0
     for (o = 1; o <= no; o++) {
-        l = order[o]; n = 0; nc = 0; nw = 0; nr = 0; nt = 0; lo = ""; hi = ""
+        l = order[o]; s = src[l]; cl = cbg[grp[l]]; wl = wbg[grp[l]]
+        n = 0; nc = 0; nw = 0; nr = 0; nt = 0; lo = ""; hi = ""
         for (r in rounds) {
-            if (!((l, r) in v)) continue
-            x = v[l, r] + 0; a[++n] = x
+            if (!((s, r) in v)) continue
+            x = v[s, r] + 0; a[++n] = x
             if (lo == "" || x < lo) lo = x; if (hi == "" || x > hi) hi = x
-            if ((cb[l], r) in v && v[cb[l], r] > 0) c[++nc] = x / v[cb[l], r]
-            if ((wb[l], r) in v && v[wb[l], r] > 0) w[++nw] = x / v[wb[l], r]
+            if ((cl, r) in v && v[cl, r] > 0) c[++nc] = x / v[cl, r]
+            if ((wl, r) in v && v[wl, r] > 0) w[++nw] = x / v[wl, r]
             if ((l in tb) && (tb[l], r) in v && v[tb[l], r] > 0) t[++nt] = x / v[tb[l], r]
-            m[++nr] = rss[l, r]
+            m[++nr] = rss[s, r]
         }
         if (n == 0) continue
-        printf "%-34s %9s  %-28s %10.2f %8.2f %12s %7d\n", name[l], k[l],
-            sprintf("%8.0f (%.0f-%.0f)", med(a, n), lo, hi), med(c, nc), med(w, nw), mib(med(m, nr)), err[l]
-        if (nt) typed[l] = sprintf("%.3f", med(t, nt))
-        if (order[o + 1] == "wrk-64") print ""
+        if (l != s && !has[cl]) continue # the bound again only next to its group'"'"'s libcurl client
+        if (last && grp[l] != last) print ""
+        last = grp[l]
+        mc = med(c, nc); mw = med(w, nw)
+        printf "%-35s %9s  %-28s %10.2f %8.2f %12s %7d\n", name[l], k[s],
+            sprintf("%8.0f (%.0f-%.0f)", med(a, n), lo, hi), mc, mw, mib(med(m, nr)), err[s]
+        if (nt) typed[l] = med(t, nt)
     }
-    for (l in typed) printf "%s x %s (median of per-round ratios): %s\n", name[l], name[tb[l]], typed[l]
+    for (i = 1; i <= nt_order; i++) {
+        l = t_order[i]
+        if (l in typed) printf "%s x %s (median of per-round ratios): %.3f\n", desc(l), desc(tb[l]), typed[l]
+    }
 }' "$OUT/raw.tsv"
 echo
 

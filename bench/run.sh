@@ -225,6 +225,9 @@ for r in $(seq "$ROUNDS"); do
     run_c "$r" curl-seq-1 1 curl_renew seq "${DURATION}s"
     run_c "$r" dfx-seq-1 1 dfx_renew seq "${DURATION}s"
     run_c "$r" dfx-call-seq-1 1 dfx_renew call "${DURATION}s"
+    run_c "$r" curl-multi-1 1 curl_renew multi "${DURATION}s"
+    run_c "$r" dfx-async-1 1 dfx_renew async "${DURATION}s"
+    run_c "$r" dfx-call-async-1 1 dfx_renew call-async "${DURATION}s"
     run_wrk "$r" wrk-64 64
     run_c "$r" curl-multi-64 64 curl_renew multi "${DURATION}s"
     run_c "$r" dfx-async-64 64 dfx_renew async "${DURATION}s"
