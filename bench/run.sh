@@ -85,10 +85,15 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # ---------------------------------------------------------------- build
 if [ "$BUILD" = 1 ]; then
-    crates=(-p dfx)
-    [ "$SERVER" = sandbox ] && crates+=(-p dfx-sandbox)
-    log "cargo build --release ${crates[*]} (lto: a few minutes the first time)"
-    nice -n 10 cargo build --release "${crates[@]}" >&2
+    log "cargo build --release -p dfx (lto: a few minutes the first time)"
+    nice -n 10 cargo build --release -p dfx >&2
+    # dfx-sandbox (the server with --server sandbox) in a cargo run of its
+    # own: built together, cargo would unify their dependencies' features
+    # (tokio's signal, ...) into the measured libdfx.so.
+    if [ "$SERVER" = sandbox ]; then
+        log "cargo build --release -p dfx-sandbox"
+        nice -n 10 cargo build --release -p dfx-sandbox >&2
+    fi
     # The size-tuned build (no proxy support, no reqwest): only weighed.
     log "cargo build --release -p dfx --no-default-features --target-dir target/no-proxy"
     nice -n 10 cargo build --release -p dfx --no-default-features --target-dir target/no-proxy >&2
