@@ -112,6 +112,42 @@ if [ -s "$OUT/cold.log" ]; then
     echo
 fi
 
+if [ -s "$OUT/stream.log" ]; then
+    # stream.log: bench/stream.sh's output (stream.c's round, median and memory lines).
+    awk '
+    function path(line) { return line ~ /WebSocket/ ? "socket" : "refused" }
+    function nums(   i, nc, nm) { nc = 0; nm = 0; rx = ""
+        for (i = 2; i <= NF; i++) {
+            if ($i == "chunks/s") cs[++nc] = $(i - 1)
+            if ($i == "MB/s") mb[++nm] = $(i - 1)
+            if ($i ~ /^[0-9.]+x$/ && rx == "") rx = substr($i, 1, length($i) - 1)
+        } }
+    NR == 1 && !/^(round|median|memory|failed)/ { caption = $0; next }
+    /^round/ { p = path($0); nums(); n[p]++; rc[p, n[p]] = cs[1]; rr[p, n[p]] = rx; next }
+    /^median/ { p = path($0); nums(); mc[p] = cs[1]; mm[p] = mb[1]; cc[p] = cs[2]; cm[p] = mb[2]; mr[p] = rx; next }
+    /^memory/ { split($0, f, "\t"); mem = f[2] ": " f[3] ", " f[4]; kib = f[4] + 0; next }
+    /^failed/ { failed = failed "!! " substr($0, 8) "\n"; next }
+    function range(a, p,   i, lo, hi) { for (i = 1; i <= n[p]; i++) { if (i == 1 || a[p, i] + 0 < lo) lo = a[p, i] + 0; if (i == 1 || a[p, i] + 0 > hi) hi = a[p, i] + 0 }
+        return sprintf(a[p, 1] ~ /\./ ? "%.2f-%.2f" : "%.0f-%.0f", lo, hi) }
+    END {
+        print "Measurement stream (bench/stream.sh): " caption
+        print "each path next to the same chunks sent by dfx_call(\"measurements.data\"), one call after another, in the same rounds;"
+        print "x dfx_call: median of per-round ratios (min-max over the rounds)."
+        label["socket"] = "stream over the WebSocket"; label["refused"] = "stream, upgrade refused (its HTTP path)"
+        printf "%-40s %-24s %8s   %-32s %s\n", "path", "chunks/s median (min-max)", "MB/s", "dfx_call measurements.data", "x dfx_call"
+        split("socket refused", ps, " ")
+        for (i = 1; i <= 2; i++) {
+            p = ps[i]
+            if (!(p in mc)) continue
+            printf "%-40s %-24s %8.1f   %-32s %s\n", label[p], sprintf("%8.0f (%s)", mc[p], range(rc, p)), mm[p],
+                sprintf("%.0f chunks/s (%.1f MB/s)", cc[p], cm[p]), sprintf("%.2f (%s)", mr[p], range(rr, p))
+        }
+        if (mem != "") print "memory: " mem
+        printf "%s", failed
+    }' "$OUT/stream.log"
+    echo
+fi
+
 if [ -s "$OUT/sizes.tsv" ]; then
     echo "Sizes on disk (strip --strip-unneeded copies)"
     awk -F'\t' '
