@@ -4,6 +4,10 @@
 #   bench/report.sh bench/build/results-YYYYmmdd-HHMMSS
 set -euo pipefail
 OUT=${1:?usage: report.sh RESULTS_DIR}
+# The figures the "Issue 15 targets" block at the end repeats: one
+# "kind<TAB>key<TAB>value" line per figure, written by the tables' awk.
+SUM=$(mktemp)
+trap 'rm -f "$SUM"' EXIT
 
 cat "$OUT/header.txt"
 echo
@@ -17,7 +21,7 @@ function mib(kib) { return sprintf("%.1f MiB", kib / 1024) }
 
 echo "Throughput: renews per second, median (min-max) over the rounds; ratios are medians of per-round ratios"
 echo "(x libcurl: to the libcurl client at the same concurrency; x wrk: to wrk at the same concurrency)."
-awk -F'\t' "$AWK_LIB"'
+awk -F'\t' -v sum="$SUM" "$AWK_LIB"'
 BEGIN {
     # wrk-1@1: wrk at 1 connection again (the same runs), as the bound of the 1-in-flight multi / _async group.
     no = split("wrk-1 curl-seq-1 dfx-seq-1 dfx-call-seq-1 wrk-1@1 curl-multi-1 dfx-async-1 dfx-call-async-1 wrk-64 curl-multi-64 dfx-async-64 dfx-call-async-64", order, " ")
@@ -62,7 +66,10 @@ END {
         mc = med(c, nc); mw = med(w, nw)
         printf "%-35s %9s  %-28s %10.2f %8.2f %12s %7d\n", name[l], k[s],
             sprintf("%8.0f (%.0f-%.0f)", med(a, n), lo, hi), mc, mw, mib(med(m, nr)), err[s]
-        if (nt) typed[l] = med(t, nt)
+        printf "cps\t%s\t%.1f\n", l, med(a, n) >> sum
+        if (nc) printf "x_curl\t%s\t%.6f\n", l, mc >> sum
+        if (nw) printf "x_wrk\t%s\t%.6f\n", l, mw >> sum
+        if (nt) { typed[l] = med(t, nt); printf "x_typed\t%s\t%.6f\n", l, typed[l] >> sum }
     }
     for (i = 1; i <= nt_order; i++) {
         l = t_order[i]
@@ -114,7 +121,7 @@ fi
 
 if [ -s "$OUT/stream.log" ]; then
     # stream.log: bench/stream.sh's output (stream.c's round, median and memory lines).
-    awk '
+    awk -v sum="$SUM" '
     function path(line) { return line ~ /WebSocket/ ? "socket" : "refused" }
     function nums(   i, nc, nm) { nc = 0; nm = 0; rx = ""
         for (i = 2; i <= NF; i++) {
@@ -141,16 +148,18 @@ if [ -s "$OUT/stream.log" ]; then
             if (!(p in mc)) continue
             printf "%-40s %-24s %8.1f   %-32s %s\n", label[p], sprintf("%8.0f (%s)", mc[p], range(rc, p)), mm[p],
                 sprintf("%.0f chunks/s (%.1f MB/s)", cc[p], cm[p]), sprintf("%.2f (%s)", mr[p], range(rr, p))
+            printf "stream_cps\t%s\t%s\nstream_mbs\t%s\t%s\nstream_x_call\t%s\t%s\n", p, mc[p], p, mm[p], p, mr[p] >> sum
         }
-        if (mem != "") print "memory: " mem
+        if (mem != "") { print "memory: " mem; printf "stream_kib\tper_stream\t%s\n", kib >> sum }
         printf "%s", failed
+        if (failed != "") printf "stream_failed\tstream\t1\n" >> sum
     }' "$OUT/stream.log"
     echo
 fi
 
 if [ -s "$OUT/sizes.tsv" ]; then
     echo "Sizes on disk (strip --strip-unneeded copies)"
-    awk -F'\t' '
+    awk -F'\t' -v sum="$SUM" '
     function kib(b) { return sprintf("%9.0f KiB", b / 1024) }
     NR == 1 { next }
     $1 == "curl_closure" { cc = $2; cn = $3; next }
@@ -160,6 +169,8 @@ if [ -s "$OUT/sizes.tsv" ]; then
     $1 ~ /^libdfx/ { d[$1] = $2; next }
     { s[++m] = $1; b[m] = $2; stack += $2 }
     END {
+        printf "size_kib\tlibdfx.so\t%.1f\n", d["libdfx.so"] / 1024 >> sum
+        if ("libdfx.so.noproxy" in d) printf "size_kib\tlibdfx.so.noproxy\t%.1f\n", d["libdfx.so.noproxy"] / 1024 >> sum
         printf "%-44s %s  (default features: proxies via reqwest)\n", "libdfx.so", kib(d["libdfx.so"])
         printf "%-44s %s\n", "libdfx.a", kib(d["libdfx.a"])
         if ("libdfx.so.noproxy" in d) {
@@ -172,3 +183,47 @@ if [ -s "$OUT/sizes.tsv" ]; then
         printf "%-44s %s  (%d libraries: %s)\n", "libdfx.so: its non-glibc shared libs", kib(dc), dn, dcn
     }' "$OUT/sizes.tsv"
 fi
+
+# ---------------------------------------------------------------- issue 15
+# Each figure issue 15 asks for, from the tables above, next to its target
+# where the issue gives one. Ratios are medians of per-round ratios.
+echo
+echo "Issue 15 targets: this run's figures (ratios: medians of per-round ratios)"
+awk -F'\t' '
+{ f[$1, $2] = $3 }
+# line(TEXT, KIND, KEY, FORMAT, TARGET): TARGET is "" (none), ">= N" or "<= N".
+function line(text, kind, key, fmt, target,   val, cmp, n) {
+    if (!((kind, key) in f)) { printf "%-70s %12s\n", text, "not measured"; return }
+    val = sprintf(fmt, f[kind, key])
+    cmp = ""
+    if (target != "") {
+        n = substr(target, 4) + 0
+        if (target ~ /^>=/) cmp = (val + 0 >= n) ? ">= target" : "< target"
+        else cmp = (val + 0 <= n) ? "<= target" : "> target"
+        cmp = sprintf("  (target %s: %s)", target, cmp)
+    }
+    printf "%-70s %12s%s\n", text, val, cmp
+}
+END {
+    line("64 in flight: dfx_auth_renew_async x libcurl multi", "x_curl", "dfx-async-64", "%.2f", ">= 1.6")
+    line("64 in flight: dfx_auth_renew_async x wrk", "x_wrk", "dfx-async-64", "%.2f", "")
+    line("64 in flight: dfx_call_async(\"auths.renew\") x libcurl multi", "x_curl", "dfx-call-async-64", "%.2f", "")
+    line("1 in flight: dfx_auth_renew_async x libcurl multi", "x_curl", "dfx-async-1", "%.2f", "")
+    line("1 in flight: dfx_auth_renew_async x wrk", "x_wrk", "dfx-async-1", "%.2f", "")
+    line("1 in flight: dfx_call_async(\"auths.renew\") x libcurl multi", "x_curl", "dfx-call-async-1", "%.2f", "")
+    line("sequential: dfx_auth_renew x wrk", "x_wrk", "dfx-seq-1", "%.2f", "")
+    # dfx_call next to the typed call: within 5% (the endpoint table'"'"'s bound).
+    line("sequential: dfx_call x dfx_auth_renew", "x_typed", "dfx-call-seq-1", "%.3f", ">= 0.95")
+    line("1 in flight: dfx_call_async x dfx_auth_renew_async", "x_typed", "dfx-call-async-1", "%.3f", ">= 0.95")
+    line("64 in flight: dfx_call_async x dfx_auth_renew_async", "x_typed", "dfx-call-async-64", "%.3f", ">= 0.95")
+    line("stream over the WebSocket: chunks/s", "stream_cps", "socket", "%.0f", "")
+    line("stream over the WebSocket: MB/s", "stream_mbs", "socket", "%.1f", "")
+    line("stream over the WebSocket x dfx_call(\"measurements.data\")", "stream_x_call", "socket", "%.2f", "")
+    line("stream, upgrade refused (HTTP path): chunks/s", "stream_cps", "refused", "%.0f", "")
+    line("stream, upgrade refused (HTTP path): MB/s", "stream_mbs", "refused", "%.1f", "")
+    line("stream, upgrade refused (HTTP path) x dfx_call(\"measurements.data\")", "stream_x_call", "refused", "%.2f", "")
+    line("KiB per open stream", "stream_kib", "per_stream", "%.1f", "")
+    if (("stream_failed", "stream") in f) print "!! the stream benchmark failed: its figures are missing or partial"
+    line("stripped libdfx.so, default features, KiB", "size_kib", "libdfx.so", "%.0f", "<= 3502")
+    line("stripped libdfx.so, size-tuned (--no-default-features), KiB", "size_kib", "libdfx.so.noproxy", "%.0f", "<= 2560")
+}' "$SUM"
