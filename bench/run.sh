@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # The renew benchmark: dfx (C ABI) next to libcurl + cJSON and wrk, against
-# one loopback server, interleaved over several rounds. See bench/README.md.
+# one loopback server, interleaved over several rounds, then the measurement
+# stream (bench/stream.sh) against dfx-sandbox. See bench/README.md.
 #
 #   bench/run.sh [--server nginx|sandbox] [--rounds N] [--pinned|--unpinned]
 #                [--duration SECONDS] [--quick] [--no-install] [--no-build]
+#                [--no-stream]
 #
 # Not part of `make test`. Installs what is missing with apt-get (nginx,
-# wrk, libcurl and cJSON development packages, curl, time), builds dfx in
-# release, runs, prints the tables and keeps everything (raw lines, server
-# log, tables) in bench/build/results-<time>/.
+# wrk, libcurl and cJSON development packages, curl, time), builds dfx and
+# dfx-sandbox in release, runs, prints the tables and keeps everything (raw
+# lines, server logs, tables) in bench/build/results-<time>/.
 set -euo pipefail
 
 usage() {
-    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -26,6 +28,7 @@ MEM_REPS=3           # repetitions of each memory run (median reported)
 COLD_REPS=10         # fresh processes per client for the cold start
 INSTALL=1
 BUILD=1
+STREAM=1             # the measurement stream after the renews (bench/stream.sh)
 while [ $# -gt 0 ]; do
     case $1 in
         --server) SERVER=$2; shift ;;
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
         --quick) ROUNDS=1; DURATION=1; SEQ_CALLS=5000; MEM_REPS=1; COLD_REPS=2 ;;
         --no-install) INSTALL=0 ;;
         --no-build) BUILD=0 ;;
+        --no-stream) STREAM=0 ;;
         -h|--help) usage 0 ;;
         *) echo "unknown option: $1" >&2; usage 2 ;;
     esac
@@ -85,10 +89,15 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # ---------------------------------------------------------------- build
 if [ "$BUILD" = 1 ]; then
-    crates=(-p dfx)
-    [ "$SERVER" = sandbox ] && crates+=(-p dfx-sandbox)
-    log "cargo build --release ${crates[*]} (lto: a few minutes the first time)"
-    nice -n 10 cargo build --release "${crates[@]}" >&2
+    log "cargo build --release -p dfx (lto: a few minutes the first time)"
+    nice -n 10 cargo build --release -p dfx >&2
+    # dfx-sandbox (the server with --server sandbox, and the stream's) in a
+    # cargo run of its own: built together, cargo would unify their
+    # dependencies' features (tokio's signal, ...) into the measured libdfx.so.
+    if [ "$SERVER" = sandbox ] || [ "$STREAM" = 1 ]; then
+        log "cargo build --release -p dfx-sandbox"
+        nice -n 10 cargo build --release -p dfx-sandbox >&2
+    fi
     # The size-tuned build (no proxy support, no reqwest): only weighed.
     log "cargo build --release -p dfx --no-default-features --target-dir target/no-proxy"
     nice -n 10 cargo build --release -p dfx --no-default-features --target-dir target/no-proxy >&2
@@ -105,6 +114,13 @@ CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Iinclude"
 nice -n 10 cc $CFLAGS bench/curl_renew.c -o "$B/curl_renew" -lcurl -lcjson
 nice -n 10 cc $CFLAGS bench/dfx_renew.c -o "$B/dfx_renew" -L"$B/lib" -ldfx -Wl,-rpath,"$B/lib" -lpthread
 nice -n 10 cc $CFLAGS bench/cold_start.c -o "$B/cold_start" -ldl
+if [ "$STREAM" = 1 ]; then
+    nice -n 10 cc $CFLAGS bench/stream.c -o "$B/stream" -L"$B/lib" -ldfx -Wl,-rpath,"$B/lib" -lpthread
+fi
+if [ "$SERVER" = sandbox ] || [ "$STREAM" = 1 ]; then
+    [ -x target/release/dfx-sandbox ] || { log "target/release/dfx-sandbox missing (run without --no-build)"; exit 1; }
+    cp target/release/dfx-sandbox "$B/dfx-sandbox"
+fi
 
 # ---------------------------------------------------------------- server
 PIN=(); [ "$PINNED" = 1 ] && PIN=(taskset -c 0)
@@ -138,8 +154,6 @@ if [ "$SERVER" = nginx ]; then
     URL=http://127.0.0.1:$PORT
     SERVER_DESC="nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///'), 1 worker, fixed ${BODY_BYTES}-byte answer"
 else
-    [ -x target/release/dfx-sandbox ] || { log "target/release/dfx-sandbox missing"; exit 1; }
-    cp target/release/dfx-sandbox "$B/dfx-sandbox"
     "${PIN[@]}" "$B/dfx-sandbox" --port 0 --port-file "$TMP/sandbox.port" >/dev/null 2>"$OUT/server.log" &
     SERVER_PID=$!
     for _ in $(seq 100); do [ -s "$TMP/sandbox.port" ] && break; sleep 0.05; done
@@ -225,6 +239,9 @@ for r in $(seq "$ROUNDS"); do
     run_c "$r" curl-seq-1 1 curl_renew seq "${DURATION}s"
     run_c "$r" dfx-seq-1 1 dfx_renew seq "${DURATION}s"
     run_c "$r" dfx-call-seq-1 1 dfx_renew call "${DURATION}s"
+    run_c "$r" curl-multi-1 1 curl_renew multi "${DURATION}s"
+    run_c "$r" dfx-async-1 1 dfx_renew async "${DURATION}s"
+    run_c "$r" dfx-call-async-1 1 dfx_renew call-async "${DURATION}s"
     run_wrk "$r" wrk-64 64
     run_c "$r" curl-multi-64 64 curl_renew multi "${DURATION}s"
     run_c "$r" dfx-async-64 64 dfx_renew async "${DURATION}s"
@@ -253,6 +270,22 @@ for i in $(seq "$COLD_REPS"); do
             log "  !! cold_start $c failed"
     done
 done
+
+# ---------------------------------------------------------------- stream
+# One stream's chunks/s and MB/s over the WebSocket and over its HTTP path,
+# each next to dfx_call("measurements.data") in the same rounds, and KiB per
+# open stream: bench/stream.sh with this run's client build and sandbox copy.
+if [ "$STREAM" = 1 ]; then
+    log "stream: $ROUNDS rounds, socket / upgrade refused (HTTP path) / memory, against dfx-sandbox"
+    spin=(); [ "$PINNED" = 1 ] || spin=(--unpinned)
+    rc=0
+    bench/stream.sh --no-build --client "$B/stream" --sandbox "$B/dfx-sandbox" --rounds "$ROUNDS" "${spin[@]}" \
+        --server-log "$OUT/stream-server.log" >"$OUT/stream.log" 2>>"$OUT/client-errors.log" || rc=$?
+    if [ "$rc" != 0 ]; then
+        printf 'failed\tbench/stream.sh exit status %s (see client-errors.log, stream-server.log)\n' "$rc" >>"$OUT/stream.log"
+        log "  !! stream benchmark failed (exit status $rc, see $OUT/client-errors.log)"
+    fi
+fi
 
 # ---------------------------------------------------------------- sizes
 size_of() { # stripped copy's size in bytes
