@@ -152,7 +152,13 @@ typedef int32_t DfxTokenKind;
  * copied) at once: an argument error is returned by the `_async` call and
  * the callback never runs. On DFX_OK the request is accepted and
  * `*out_request_id` (if not NULL) holds its id for dfx_client_cancel(),
- * written before the callback can run. `user_data` is passed to the
+ * written before the callback can run. The request's first steps run on
+ * the calling thread before the `_async` call returns, without blocking:
+ * taking a kept connection (or starting to open one, TLS's first message
+ * included) and writing the request as far as the socket takes it; dfx's
+ * internal thread reads the answer. (A client keeps at most 256 calls on
+ * the wire; a call queued behind them starts on the internal thread.)
+ * `user_data` is passed to the
  * callback untouched; it must stay valid, and be usable from another
  * thread, until the callback has run. Session changes and the session
  * listener (on the internal thread) happen before the callback. The

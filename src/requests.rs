@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
@@ -96,9 +96,6 @@ struct Tracker {
     on_wire: usize,
     /// Set once the client is closing: new calls are refused.
     closing: bool,
-    /// Calls not yet finished: queued, completion not yet returned, or a
-    /// cancelled call still finishing in the background.
-    running: usize,
 }
 
 impl Tracker {
@@ -128,6 +125,16 @@ impl Tracker {
 pub(crate) struct Requests {
     next_id: AtomicU64,
     tracker: Mutex<Tracker>,
+    /// Calls not yet finished: queued, completion not yet returned, or a
+    /// cancelled call still finishing in the background. Counted outside
+    /// the lock: a call that finishes takes no lock (unless the client is
+    /// closing), so an application thread woken by its callback never
+    /// waits for the thread that ran it (issue 15: on one CPU that cost two
+    /// context switches per call).
+    running: AtomicUsize,
+    /// Set (also under the lock) when the client starts closing: the last
+    /// call to finish then wakes [`Requests::wait_idle`].
+    closing: AtomicBool,
     idle: Condvar,
 }
 
@@ -136,6 +143,8 @@ impl Default for Requests {
         Requests {
             next_id: AtomicU64::new(1),
             tracker: Mutex::default(),
+            running: AtomicUsize::new(0),
+            closing: AtomicBool::new(false),
             idle: Condvar::new(),
         }
     }
@@ -147,9 +156,12 @@ impl Requests {
     }
 
     fn finished(&self) {
-        let mut t = self.lock();
-        t.running -= 1;
-        if t.running == 0 {
+        // SeqCst with `close_and_cancel_all`'s store and `wait_idle`'s load:
+        // either this sees `closing`, or the closer sees no call running.
+        if self.running.fetch_sub(1, Ordering::SeqCst) == 1 && self.closing.load(Ordering::SeqCst) {
+            // Under the lock: a closer between its check and its wait
+            // cannot miss this.
+            let _t = self.lock();
             self.idle.notify_all();
         }
     }
@@ -174,6 +186,7 @@ impl Requests {
         let slots: Vec<Slot> = {
             let mut t = self.lock();
             t.closing = true;
+            self.closing.store(true, Ordering::SeqCst);
             t.queue.clear();
             t.calls.drain().map(|(_, s)| s).collect()
         };
@@ -183,14 +196,14 @@ impl Requests {
     /// Block until no call of this client is running any more.
     pub(crate) fn wait_idle(&self) {
         let mut t = self.lock();
-        while t.running > 0 {
+        while self.running.load(Ordering::SeqCst) > 0 {
             t = self.idle.wait(t).unwrap_or_else(|p| p.into_inner());
         }
     }
 
     /// How many calls are running.
     pub(crate) fn running(&self) -> usize {
-        self.lock().running
+        self.running.load(Ordering::SeqCst)
     }
 }
 
@@ -268,7 +281,7 @@ impl Client {
             }
             Start::Wire(mut cancel_rx) => {
                 let wire = Wire(running.0.clone());
-                rt.spawn(async move {
+                runtime::start(rt, async move {
                     let running = running;
                     let result = {
                         let wire = wire;
@@ -285,7 +298,7 @@ impl Client {
                                 _ = &mut cancel_rx => {
                                     if on_cancel.finishes(&client) {
                                         // Carry it through; keep the client open until done.
-                                        running.0.requests.lock().running += 1;
+                                        running.0.requests.running.fetch_add(1, Ordering::SeqCst);
                                         let still = Running(running.0.clone());
                                         tokio::spawn(async move {
                                             let _ = call.await;
@@ -304,6 +317,9 @@ impl Client {
                         // before the completion runs.
                     };
                     running.0.requests.lock().calls.remove(&id);
+                    // Completions run on dfx's threads, never inside the call
+                    // that started this one (it may have failed at once).
+                    runtime::to_runtime().await;
                     // A panicking handler must not skip the bookkeeping below.
                     let _ = catch_unwind(AssertUnwindSafe(move || complete(result)));
                     drop(running);
@@ -312,7 +328,7 @@ impl Client {
         });
         {
             let mut t = requests.lock();
-            t.running += 1;
+            requests.running.fetch_add(1, Ordering::SeqCst);
             if t.closing {
                 drop(t);
                 // Dropping the job uncalled counts it as finished.
@@ -323,8 +339,14 @@ impl Client {
         }
         publish(id);
         // Only now may it start (and so complete).
-        requests.lock().queue.push_back(id);
-        requests.start_next();
+        let next = {
+            let mut t = requests.lock();
+            t.queue.push_back(id);
+            t.next_to_start()
+        };
+        if let Some((job, cancel_rx)) = next {
+            job(Start::Wire(cancel_rx));
+        }
         Ok(id)
     }
 

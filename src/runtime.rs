@@ -1,11 +1,19 @@
-//! The runtimes: one multi-threaded runtime per process for the `_async`
-//! calls, and for blocking calls a single-threaded runtime per calling
-//! thread, which that thread drives itself during the call.
+//! The runtimes: one runtime per process for the `_async` calls and the
+//! measurement streams, and for blocking calls a single-threaded runtime
+//! per calling thread, which that thread drives itself during the call.
 //!
 //! The process runtime is built lazily on first use (nothing happens at load
-//! time), with two worker threads named `dfx-worker`. It is never dropped: dropping a runtime on one
-//! of its own threads or during process exit panics or hangs, and a library
-//! cannot know when its host is done with it.
+//! time): a single-threaded tokio runtime driven by one thread of its own,
+//! `dfx-worker`. An `_async` call made from an application's thread takes
+//! its first steps on that thread ([`start`]: prepare, write the request,
+//! register for the answer) and `dfx-worker` reads the answer and runs the
+//! callback. One thread, not a pool: at one call in flight a pool's
+//! hand-offs (wake a worker, which wakes another to look for work) cost
+//! more than the call, and on the two CPUs the library is measured on the
+//! application's thread and `dfx-worker` already share the work (issue 15,
+//! bench/README.md). The runtime is never dropped: dropping a runtime on
+//! one of its own threads or during process exit panics or hangs, and a
+//! library cannot know when its host is done with it.
 //!
 //! After `fork()` only the forking thread exists in the child, so the
 //! inherited runtime has no workers. A runtime remembers the fork
@@ -23,7 +31,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, Once};
 
@@ -32,8 +42,6 @@ use tokio::runtime::{Builder, Handle, Runtime};
 use tokio::task::JoinHandle;
 
 use crate::error::Error;
-
-const WORKER_THREADS: usize = 2;
 
 struct Built {
     generation: u64,
@@ -167,18 +175,21 @@ static FIRST: OnceCell<Built> = OnceCell::new();
 static AFTER_FORK: Mutex<Option<Built>> = Mutex::new(None);
 
 fn build() -> Result<&'static Runtime, Error> {
-    let runtime = Builder::new_multi_thread()
-        .worker_threads(WORKER_THREADS)
-        .thread_name("dfx-worker")
-        .on_thread_start(|| {
-            DFX_WORKER.with(|w| w.set(true));
-            crate::transport::sigpipe::block_in_this_thread();
-        })
+    let runtime = Builder::new_current_thread()
         .enable_io()
         .enable_time()
         .build()
         .map_err(|e| Error::Internal(format!("could not start the runtime: {e}")))?;
-    Ok(Box::leak(Box::new(runtime)))
+    let runtime: &'static Runtime = Box::leak(Box::new(runtime));
+    std::thread::Builder::new()
+        .name("dfx-worker".into())
+        .spawn(move || {
+            DFX_WORKER.with(|w| w.set(true));
+            crate::transport::sigpipe::block_in_this_thread();
+            runtime.block_on(std::future::pending::<()>())
+        })
+        .map_err(|e| Error::Internal(format!("could not start the runtime's thread: {e}")))?;
+    Ok(runtime)
 }
 
 /// The process's runtime, built on first use (in a fork-safe section: a
@@ -240,6 +251,133 @@ where
     F: Future<Output = Result<T, Error>> + Send + 'static,
 {
     AbortOnDrop(get()?.spawn(work)).await
+}
+
+thread_local! {
+    /// Set while a caller's thread polls a new `_async` call for the first
+    /// time (see [`start`]).
+    static INLINE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread is making the first poll of an `_async` call on
+/// behalf of dfx's runtime (see [`start`]): code that must run on dfx's
+/// threads (completions, session changes, reading answers) waits for the
+/// runtime instead.
+pub(crate) fn polling_inline() -> bool {
+    INLINE.with(Cell::get)
+}
+
+/// Run `task` on dfx's runtime `rt`. From a thread that drives no runtime
+/// (an application's thread making an `_async` call) its first poll runs
+/// right here, inside `rt`'s context: the call prepares and writes its
+/// request and registers for its answer, and the runtime's thread is not
+/// woken for it — epoll wakes it when the answer arrives, and only then
+/// does the task exist on the runtime. Issue 15's profile: at one call in
+/// flight the hand-off to a worker and back cost more than the call (7.4
+/// context switches per renew against libcurl multi's 1).
+///
+/// The task must not finish its work during that poll: it checks
+/// [`polling_inline`] and yields ([`to_runtime`]) before anything that must
+/// run on dfx's threads.
+pub(crate) fn start<F>(rt: &'static Runtime, task: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    if on_runtime_thread() {
+        rt.spawn(task);
+        return;
+    }
+    let parked = Arc::new(Parked { rt, state: Mutex::new(Stage::Polling) });
+    let waker = Waker::from(parked.clone());
+    let mut task: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(task);
+    let done = {
+        let _context = rt.enter();
+        INLINE.with(|inline| inline.set(true));
+        let _reset = ResetInline;
+        catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut Context::from_waker(&waker))))
+    };
+    match done {
+        Ok(Poll::Ready(())) => {}
+        // The task catches its own panics; this one came from tokio's
+        // machinery: let the runtime run it as it would any task.
+        Err(_) | Ok(Poll::Pending) => {
+            let mut state = parked.state.lock().unwrap_or_else(|p| p.into_inner());
+            if matches!(*state, Stage::Woken) {
+                *state = Stage::Spawned;
+                drop(state);
+                rt.spawn(task);
+            } else {
+                *state = Stage::Waiting(task);
+            }
+        }
+    }
+}
+
+struct ResetInline;
+
+impl Drop for ResetInline {
+    fn drop(&mut self) {
+        INLINE.with(|inline| inline.set(false));
+    }
+}
+
+/// Where a task started by [`start`] is.
+enum Stage {
+    /// Its first poll is under way.
+    Polling,
+    /// Woken during its first poll: spawn it when that poll returns.
+    Woken,
+    /// Polled once, waiting for its first wake-up.
+    Waiting(Pin<Box<dyn Future<Output = ()> + Send>>),
+    /// Handed to the runtime (which polls it with the task's own waker).
+    Spawned,
+}
+
+/// The waker of a task's first poll: its first wake-up hands the task to
+/// the runtime — on the runtime's own thread when epoll or a timer woke it,
+/// which queues it there without waking anyone.
+struct Parked {
+    rt: &'static Runtime,
+    state: Mutex<Stage>,
+}
+
+impl Wake for Parked {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let task = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            match std::mem::replace(&mut *state, Stage::Spawned) {
+                Stage::Polling => {
+                    *state = Stage::Woken;
+                    None
+                }
+                Stage::Waiting(task) => Some(task),
+                other => {
+                    *state = other;
+                    None
+                }
+            }
+        };
+        if let Some(task) = task {
+            self.rt.spawn(task);
+        }
+    }
+}
+
+/// Yield once if this is a first poll on a caller's thread ([`start`]):
+/// the rest runs on dfx's runtime.
+pub(crate) async fn to_runtime() {
+    std::future::poll_fn(|cx| {
+        if !polling_inline() {
+            return Poll::Ready(());
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
 }
 
 /// A task's handle that aborts the task when dropped.

@@ -149,3 +149,100 @@ fn close_cancels_at_once_and_then_refuses_new_calls() {
     assert_eq!(ran.load(Ordering::SeqCst), 0);
     assert_eq!(c.requests_running(), 0);
 }
+
+/// The name of the thread this runs on.
+fn thread_name() -> String {
+    std::thread::current().name().unwrap_or("").to_owned()
+}
+
+#[test]
+fn a_call_that_ends_at_once_still_completes_on_dfx_thread() {
+    // An `_async` call takes its first steps on the caller's thread; one
+    // that is already done after them (here: at once, or after waking
+    // itself during its first poll) must still complete on dfx's thread,
+    // never inside `spawn` on the caller's.
+    let sb = sandbox();
+    let c = client(&sb);
+    let caller = std::thread::current().id();
+    let (tx, rx) = mpsc::channel();
+    for yields in [false, true] {
+        let tx = tx.clone();
+        c.spawn(
+            OnCancel::Abort,
+            move |_c| async move {
+                if yields {
+                    // Wakes itself during the first poll.
+                    tokio::task::yield_now().await;
+                }
+                Ok(yields)
+            },
+            |_| {},
+            move |r: Result<bool, Error>| tx.send((r.unwrap(), std::thread::current().id(), thread_name())).unwrap(),
+        )
+        .unwrap();
+        let (yielded, thread, name) = rx.recv_timeout(Duration::from_secs(5)).expect("completes");
+        assert_eq!(yielded, yields);
+        assert_ne!(thread, caller, "not on the caller's thread (yields: {yields})");
+        assert_eq!(name, "dfx-worker");
+    }
+    c.close();
+    assert_eq!(c.requests_running(), 0);
+}
+
+#[test]
+fn the_request_leaves_from_the_callers_thread_while_dfx_thread_is_busy() {
+    // Hold dfx's thread inside one call's completion; a second call made
+    // meanwhile still reaches the server: the caller's thread wrote it.
+    let sb = sandbox();
+    let c = client(&sb);
+    let (blocked_tx, blocked_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    c.spawn(OnCancel::Abort, |c| async move { c.general().status().await }, |_| {}, move |r| {
+        assert!(r.is_ok(), "{r:?}");
+        blocked_tx.send(()).unwrap();
+        release_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    })
+    .unwrap();
+    blocked_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    let before = sb.count("GET", "status");
+    let (tx, rx) = mpsc::channel();
+    c.spawn(OnCancel::Abort, |c| async move { c.general().status().await }, |_| {}, move |r| tx.send(r).unwrap())
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while sb.count("GET", "status") == before && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(sb.count("GET", "status"), before + 1, "sent while dfx's thread was held");
+    assert!(rx.try_recv().is_err(), "its answer waits for dfx's thread");
+    release_tx.send(()).unwrap();
+    let r = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(r.is_ok(), "{r:?}");
+    c.close();
+}
+
+#[test]
+fn a_renew_changes_the_session_and_tells_the_listener_on_dfx_thread() {
+    let sb = sandbox();
+    let c = client(&sb);
+    let (token, refresh) = pair(&sb);
+    c.session().set(SessionField::DeviceToken, &token).unwrap();
+    c.session().set(SessionField::DeviceRefreshToken, &refresh).unwrap();
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let log = heard.clone();
+    c.session().set_listener(Some(Arc::new(move |_json: &str| log.lock().unwrap().push(thread_name())))).unwrap();
+    let (tx, rx) = mpsc::channel();
+    c.spawn(
+        OnCancel::Finish,
+        |c| async move { c.auths().renew_stored(TokenKind::Device).await },
+        |_| {},
+        move |r| tx.send((r.is_ok(), thread_name())).unwrap(),
+    )
+    .unwrap();
+    let (ok, completed_on) = rx.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(ok);
+    assert_eq!(completed_on, "dfx-worker");
+    let heard = heard.lock().unwrap().clone();
+    assert!(!heard.is_empty(), "the listener heard of the new pair");
+    assert!(heard.iter().all(|name| name == "dfx-worker"), "{heard:?}");
+    c.close();
+}

@@ -186,7 +186,7 @@ mod tests {
             seed
         };
         const ALPHABET: &[char] = &['a', 'Z', '0', '"', '\\', '/', '\n', '\u{1}', '\u{1f}', ' ', 'é', '🎉', '\u{7f}'];
-        let mut text = |next: &mut dyn FnMut() -> u64| -> String {
+        let text = |next: &mut dyn FnMut() -> u64| -> String {
             let len = (next() % 70) as usize;
             (0..len).map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize]).collect()
         };

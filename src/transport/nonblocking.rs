@@ -222,7 +222,7 @@ pub(crate) async fn send(
     request: Request<'_>,
     timeout: Option<Duration>,
 ) -> Result<Response, Error> {
-    if crate::runtime::on_dfx_worker() {
+    if crate::runtime::on_dfx_worker() || crate::runtime::polling_inline() {
         return send_here(ep, pool, request, timeout).await;
     }
     let (ep, pool) = (ep.clone(), pool.clone());
@@ -279,11 +279,41 @@ async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: &[u8], phase: &Atomi
         let failed = failure::io_failure(&e, Phase::Send);
         return early_answer(failed, read_answer(&mut conn, phase).await);
     }
+    answer_pending(&conn).await;
     let answer = read_answer(&mut conn, phase).await?;
     if answer.0.keep_alive && conn.buf.is_empty() && conn.io.drained() {
         pool.put(conn, ep.idle_limit);
     }
     Ok(answer)
+}
+
+/// On a caller's thread ([`crate::runtime::start`]): wait for the answer's
+/// first bytes with the socket registered for them, so that dfx's runtime
+/// thread takes over when they arrive and the answer is read there. A peek,
+/// not the readiness tokio remembers: that may be left over from the last
+/// answer on this connection, which was read without reaching WouldBlock.
+/// Elsewhere it does nothing.
+async fn answer_pending(conn: &Conn) {
+    if !crate::runtime::polling_inline() {
+        return;
+    }
+    let mut byte = [0u8; 1];
+    std::future::poll_fn(|cx| {
+        if !crate::runtime::polling_inline() {
+            return Poll::Ready(());
+        }
+        let mut peek = TokioReadBuf::new(&mut byte);
+        match conn.io.tcp().poll_peek(cx, &mut peek) {
+            Poll::Pending => Poll::Pending,
+            // Bytes (or an error, or the end) are there already: read them
+            // on the runtime.
+            Poll::Ready(_) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }
+    })
+    .await
 }
 
 /// Read one answer from `conn`.
