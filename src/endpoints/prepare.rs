@@ -48,7 +48,7 @@ impl Prepared {
         let mut token_type = None;
         let mut session_header = false;
         for p in op.params {
-            let value = args.get(p.name).filter(|v| !v.is_null());
+            let value = get(args, p.name).filter(|v| !v.is_null());
             let Some(value) = value else {
                 if p.required {
                     return Err(bad(op, format!("missing required parameter `{}` ({})", p.name, what(p))));
@@ -56,9 +56,9 @@ impl Prepared {
                 continue;
             };
             if p.kind == ParamIn::QueryValue {
-                check_query_value(op, p.name, p.ty, value)?;
+                check_query_value(op, &p.name, p.ty, value)?;
             } else {
-                check_type(op, p.name, p.ty, value)?;
+                check_type(op, &p.name, p.ty, value)?;
             }
             match p.kind {
                 ParamIn::Path => {
@@ -125,13 +125,20 @@ impl Prepared {
 /// The pair a renew spends: the body's `Token` and `RefreshToken`.
 fn renewed_pair(op: &Operation, args: &Map<String, Value>) -> Result<(Zeroizing<String>, Zeroizing<String>), Error> {
     let half = |field: &str| {
-        let text = args.get("data").and_then(|d| d.get(field)).and_then(Value::as_str).unwrap_or_default();
+        let text = get(args, "data").and_then(Value::as_object).and_then(|d| get(d, field)).and_then(Value::as_str).unwrap_or_default();
         if text.is_empty() {
             return Err(bad(op, format!("`data.{field}` must not be empty")));
         }
         Ok(Zeroizing::new(text.to_owned()))
     };
     Ok((half("Token")?, half("RefreshToken")?))
+}
+
+/// `map[key]` by a scan: the maps here hold a few keys, and a lookup in
+/// serde_json's map hashes the key with SipHash first (issue 15's profile:
+/// ~3 k instructions of a renew went to hashing).
+fn get<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.iter().find_map(|(k, v)| (k == key).then_some(v))
 }
 
 /// The path template with each `{name}` replaced by its value, encoded.
@@ -141,7 +148,7 @@ fn build_path(op: &Operation, args: &Map<String, Value>, out: &mut String) {
         let Some(len) = rest[open..].find('}') else { break };
         out.push_str(&rest[..open]);
         let name = &rest[open + 1..open + len];
-        push_encoded(out, args.get(name).and_then(Value::as_str).unwrap_or_default());
+        push_encoded(out, get(args, name).and_then(Value::as_str).unwrap_or_default());
         rest = &rest[open + len + 1..];
     }
     out.push_str(rest);
@@ -168,7 +175,7 @@ fn build_query(op: &Operation, args: &Map<String, Value>, out: &mut String) -> R
         }
     };
     for p in op.params {
-        let Some(value) = args.get(p.name).filter(|v| !v.is_null()) else { continue };
+        let Some(value) = get(args, p.name).filter(|v| !v.is_null()) else { continue };
         match p.kind {
             ParamIn::QueryValue => put(p.wire.unwrap_or(p.name), value, out),
             ParamIn::Query => {
@@ -177,8 +184,8 @@ fn build_query(op: &Operation, args: &Map<String, Value>, out: &mut String) -> R
                     return Err(unknown_option(op, p, key));
                 }
                 for field in p.fields {
-                    if let Some(v) = options.get(field.name) {
-                        check_query_value(op, &format!("{}.{}", p.name, field.name), field.ty, v)?;
+                    if let Some(v) = get(options, field.name) {
+                        check_query_value(op, &format_args!("{}.{}", p.name, field.name), field.ty, v)?;
                         put(field.wire.unwrap_or(field.name), v, out);
                     }
                 }
@@ -189,7 +196,7 @@ fn build_query(op: &Operation, args: &Map<String, Value>, out: &mut String) -> R
     Ok(())
 }
 
-fn check_query_value(op: &Operation, name: &str, ty: JsonType, value: &Value) -> Result<(), Error> {
+fn check_query_value(op: &Operation, name: &dyn std::fmt::Display, ty: JsonType, value: &Value) -> Result<(), Error> {
     let ok = match ty {
         JsonType::Boolean => value.is_boolean() || value.is_null(),
         // A URL carries text: a string or a number does for either.
@@ -213,7 +220,7 @@ fn query_type(ty: JsonType) -> &'static str {
 fn check_fields(op: &Operation, p: &Param, value: &Value, fields: Fields) -> Result<(), Error> {
     let Some(object) = value.as_object() else { return Ok(()) };
     for field in p.fields {
-        match object.get(field.name) {
+        match get(object, field.name) {
             None => {
                 if field.required {
                     return Err(bad(op, format!("`{}` is missing its required field `{}`", p.name, field.name)));
@@ -224,10 +231,11 @@ fn check_fields(op: &Operation, p: &Param, value: &Value, fields: Fields) -> Res
                     return Err(bad(op, format!("`{}.{}` is required and must not be null", p.name, field.name)));
                 }
             }
-            Some(v) => check_type(op, &format!("{}.{}", p.name, field.name), field.ty, v)?,
+            // The name is formatted only for a message.
+            Some(v) => check_type(op, &format_args!("{}.{}", p.name, field.name), field.ty, v)?,
         }
     }
-    let given = |name: &&str| object.get(*name).is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+    let given = |name: &&str| get(object, name).is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
     if !op.one_of.is_empty() && !op.one_of.iter().any(given) {
         let names: Vec<String> = op.one_of.iter().map(|n| format!("`{n}`")).collect();
         return Err(bad(op, format!("`{}` needs at least one of {}", p.name, names.join(", "))));
@@ -240,7 +248,7 @@ fn check_fields(op: &Operation, p: &Param, value: &Value, fields: Fields) -> Res
     Ok(())
 }
 
-fn check_type(op: &Operation, name: &str, ty: JsonType, value: &Value) -> Result<(), Error> {
+fn check_type(op: &Operation, name: &dyn std::fmt::Display, ty: JsonType, value: &Value) -> Result<(), Error> {
     let ok = match ty {
         JsonType::String => value.is_string(),
         JsonType::Number => value.is_number(),

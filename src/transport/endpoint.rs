@@ -70,7 +70,11 @@ impl Endpoint {
     /// built by dfx with their variable parts percent-encoded, so this is a
     /// plain concatenation; anything else goes through the URL parser.
     pub(crate) fn target(&self, path: &str) -> String {
-        let target = format!("{}/{}", self.prefix, path);
+        // Pushed, not format!ted: this runs for every call.
+        let mut target = String::with_capacity(self.prefix.len() + 1 + path.len());
+        target.push_str(&self.prefix);
+        target.push('/');
+        target.push_str(path);
         if target.bytes().all(is_path_byte) {
             return target;
         }
