@@ -246,7 +246,7 @@ async fn send_here(ep: &Endpoint, pool: &Arc<Pool>, request: Request<'_>, timeou
         let mut redirects = redirect::Redirects::new(&ep.base);
         loop {
             let bytes = http1::request(&request, &target, &ep.host_header);
-            let (head, raw) = exchange(ep, pool, &bytes, &phase).await?;
+            let (head, raw) = exchange(ep, pool, bytes, &phase).await?;
             match redirects.next(&target, head.status, head.location.as_deref()).map_err(Error::Redirect)? {
                 Some(next) => target = next,
                 None => return Response::decode(head.status, raw),
@@ -263,7 +263,7 @@ async fn send_here(ep: &Endpoint, pool: &Arc<Pool>, request: Request<'_>, timeou
 }
 
 /// One request and its answer on a pooled or new connection.
-async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: &[u8], phase: &AtomicU8) -> Result<Answer, Error> {
+async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: Zeroizing<Vec<u8>>, phase: &AtomicU8) -> Result<Answer, Error> {
     let set = |p: Phase| phase.store(p as u8, Ordering::Relaxed);
     let mut conn = match pool.take(ep.idle_limit) {
         Some(conn) => conn,
@@ -274,8 +274,13 @@ async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: &[u8], phase: &Atomi
     };
     set(Phase::Send);
     crate::requests::note_request_leaving();
-    let sent = async { conn.io.write_all(request).await?; conn.io.flush().await };
-    if let Err(e) = sent.await {
+    let sent = async { conn.io.write_all(&request).await?; conn.io.flush().await };
+    let sent = sent.await;
+    // Freed (wiped) where it was made: on the caller's thread after a first
+    // poll there (a buffer malloc'ed on one thread and freed on another is
+    // glibc's slow path: issue 15's profile at 64 in flight).
+    drop(request);
+    if let Err(e) = sent {
         let failed = failure::io_failure(&e, Phase::Send);
         return early_answer(failed, read_answer(&mut conn, phase).await);
     }
