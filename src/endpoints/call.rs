@@ -35,6 +35,8 @@ pub(crate) enum Token {
     Session(TokenKind),
     UserElseDevice,
     Explicit(Zeroizing<String>),
+    /// The token of the pair a renew spends (`Prepared::renewing`).
+    Renewing,
 }
 
 impl fmt::Debug for Prepared {
@@ -98,6 +100,10 @@ impl Client {
             Token::Session(kind) => Bearer::Session(*kind),
             Token::UserElseDevice => Bearer::SessionUserElseDevice,
             Token::Explicit(token) => Bearer::Explicit(token),
+            Token::Renewing => match &renewing {
+                Some((token, _)) => Bearer::Explicit(token),
+                None => Bearer::None,
+            },
         };
         let result = self.send(op.method, &target, bearer, body, session_header).await;
         let Some(effect) = op.effect else { return result };

@@ -114,7 +114,7 @@ impl Prepared {
                 Token::Session(token_type.unwrap_or(default))
             }
             BearerKind::Renewed => match &renewing {
-                Some((token, _)) => Token::Explicit(token.clone()),
+                Some(_) => Token::Renewing,
                 None => Token::None,
             },
         };

@@ -121,12 +121,16 @@ fn bodies_pass_through_and_body_fields_are_built() {
 
 #[test]
 fn bearers_follow_the_row() {
-    let bearer = |op: &str, params: Value| match prepare(op, params).unwrap().bearer {
-        Token::None => "none".to_owned(),
-        Token::Session(TokenKind::Device) => "device".to_owned(),
-        Token::Session(TokenKind::User) => "user".to_owned(),
-        Token::UserElseDevice => "user_else_device".to_owned(),
-        Token::Explicit(t) => format!("explicit {}", t.as_str()),
+    let bearer = |op: &str, params: Value| {
+        let p = prepare(op, params).unwrap();
+        match p.bearer {
+            Token::None => "none".to_owned(),
+            Token::Session(TokenKind::Device) => "device".to_owned(),
+            Token::Session(TokenKind::User) => "user".to_owned(),
+            Token::UserElseDevice => "user_else_device".to_owned(),
+            Token::Explicit(t) => format!("explicit {}", t.as_str()),
+            Token::Renewing => format!("renewing {}", p.renewing.as_ref().unwrap().0.as_str()),
+        }
     };
     assert_eq!(bearer("general.status", Value::Null), "none");
     assert_eq!(bearer("general.verifyToken", json!({"token": "t1"})), "explicit t1");
@@ -136,7 +140,7 @@ fn bearers_follow_the_row() {
     assert_eq!(bearer("measurements.retrieve", json!({"id": "m", "tokenType": "device"})), "device");
     assert_eq!(bearer("organizations.retrieve", Value::Null), "device");
     let renew = json!({"data": {"Token": "old", "RefreshToken": "r"}, "tokenType": "user"});
-    assert_eq!(bearer("auths.renew", renew), "explicit old", "the token being renewed");
+    assert_eq!(bearer("auths.renew", renew), "renewing old", "the token being renewed");
     let p = prepare("organizations.login", json!({"data": {"Email": "e", "Password": "p", "Identifier": "i"},
         "enableSession": true})).unwrap();
     assert!(p.session_header && matches!(p.on_cancel(), OnCancel::Finish), "a login is carried through");
