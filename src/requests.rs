@@ -98,8 +98,10 @@ impl std::hash::Hasher for IdHasher {
     }
 
     fn write(&mut self, bytes: &[u8]) {
+        // Not used by the u64 keys (write_u64 below); any other key still
+        // hashes by every byte.
         for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            self.write_u64(self.0 ^ u64::from(b));
         }
     }
 
@@ -413,5 +415,35 @@ impl<T, F: Future<Output = Result<T, Error>>> Future for CatchPanic<F> {
             Ok(poll) => poll,
             Err(_) => Poll::Ready(Err(Error::Internal("a panic was caught in a request".into()))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+
+    use super::IdHasher;
+
+    #[test]
+    fn id_hashes_differ_and_spread_over_the_high_bits() {
+        let build = BuildHasherDefault::<IdHasher>::default();
+        let hashes: Vec<u64> = (1..=4096u64).map(|id| build.hash_one(id)).collect();
+        let mut distinct = hashes.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), hashes.len(), "one hash per id");
+        // hashbrown takes its control byte from the top 7 bits.
+        let mut top: Vec<u64> = hashes.iter().map(|h| h >> 57).collect();
+        top.sort_unstable();
+        top.dedup();
+        assert!(top.len() > 100, "consecutive ids fill the control bytes: {}", top.len());
+        // Bytes (no key of this map is) still hash by content.
+        let by_bytes = |bytes: &[u8]| {
+            let mut h = IdHasher::default();
+            h.write(bytes);
+            h.finish()
+        };
+        assert_ne!(by_bytes(b"ab"), by_bytes(b"ba"));
+        assert_ne!(by_bytes(b"a"), by_bytes(b"b"));
     }
 }
