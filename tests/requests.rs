@@ -246,3 +246,24 @@ fn a_renew_changes_the_session_and_tells_the_listener_on_dfx_thread() {
     assert!(heard.iter().all(|name| name == "dfx-worker"), "{heard:?}");
     c.close();
 }
+
+#[test]
+fn a_thread_that_made_an_async_call_can_then_await_calls_on_its_own_runtime() {
+    // The first poll of an `_async` call marks its thread as polling for
+    // dfx's runtime; the mark must be gone when `spawn` returns, or this
+    // thread's own runtime would run dfx's exchanges as if on dfx's thread.
+    let sb = sandbox();
+    let c = client(&sb);
+    let (tx, rx) = mpsc::channel();
+    c.spawn(OnCancel::Abort, |c| async move { c.general().status().await }, |_| {}, move |r| tx.send(r).unwrap())
+        .unwrap();
+    assert!(rx.recv_timeout(Duration::from_secs(5)).unwrap().is_ok());
+    let own = c.clone();
+    // On this thread, as a Rust caller with its own runtime would.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for _ in 0..3 {
+        let r = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), own.general().status()).await });
+        assert!(matches!(r, Ok(Ok(_))), "{r:?}");
+    }
+    c.close();
+}
