@@ -220,6 +220,66 @@ impl fmt::Debug for Secrets {
 mod tests {
     use super::*;
 
+    /// The bytes of `v`'s whole allocation (all of them written: by the
+    /// test or by a wipe).
+    fn allocation(v: &Vec<u8>) -> Vec<u8> {
+        // SAFETY: every byte of the allocation was written before this is
+        // called (filled to capacity, then wiped).
+        unsafe { std::slice::from_raw_parts(v.as_ptr(), v.capacity()).to_vec() }
+    }
+
+    #[test]
+    fn wipes_zero_every_byte_of_the_allocation() {
+        let mut bytes = *b"token-bytes";
+        wipe(&mut bytes[2..7]);
+        assert_eq!(&bytes, b"to\0\0\0\0\0ytes");
+        wipe(&mut []);
+
+        let mut v = Vec::with_capacity(64);
+        v.resize(64, 0xa5u8);
+        v.truncate(10); // earlier contents linger past the length
+        wipe_vec(&mut v);
+        assert!(v.is_empty());
+        assert_eq!(v.capacity(), 64);
+        assert_eq!(allocation(&v), vec![0; 64]);
+
+        let mut v = vec![7u8; 33];
+        v.wipe();
+        assert_eq!((v.len(), allocation(&v)), (0, vec![0; 33]));
+
+        let mut s = String::with_capacity(40);
+        s.push_str(&"x".repeat(40));
+        s.truncate(3);
+        s.wipe();
+        assert!(s.is_empty());
+        // SAFETY: as `allocation`.
+        let bytes = unsafe { std::slice::from_raw_parts(s.as_ptr(), 40).to_vec() };
+        assert_eq!(bytes, vec![0; 40]);
+    }
+
+    #[test]
+    fn zeroizing_wipes_on_drop_and_never_prints() {
+        struct Probe(std::rc::Rc<std::cell::Cell<u32>>);
+        impl Wipe for Probe {
+            fn wipe(&mut self) {
+                self.0.set(self.0.get() + 1);
+            }
+        }
+        let wiped = std::rc::Rc::new(std::cell::Cell::new(0));
+        drop(Zeroizing::new(Probe(wiped.clone())));
+        assert_eq!(wiped.get(), 1, "wiped once, when dropped");
+        let secret = Zeroizing::new("hunter2".to_owned());
+        assert_eq!(format!("{secret:?}"), "<redacted>");
+        assert_eq!(secret.as_str(), "hunter2");
+    }
+
+    #[test]
+    fn wipe_json_empties_every_string() {
+        let mut v = serde_json::json!({"Token": "t", "a": ["x", {"RefreshToken": "r"}], "n": 1});
+        wipe_json(&mut v);
+        assert_eq!(v, serde_json::json!({"Token": "", "a": ["", {"RefreshToken": ""}], "n": 1}));
+    }
+
     #[test]
     fn redacts_every_secret_field_and_longest_first() {
         let mut s = Secrets::default();
