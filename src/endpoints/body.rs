@@ -183,6 +183,9 @@ mod tests {
             json!([]),
             json!({}),
             json!([1, "two", [3], {"four": null}]),
+            // Strings are sized exactly: the bound's commas are counted.
+            json!(["a", "b", "c", "", "\"q\""]),
+            json!({"a": "", "b": "x", "c": ["y", "z"]}),
             json!({"Token": "eyJhbGciOi.J9.x-_", "RefreshToken": "a\"b\\c\nd", "nested": {"k": [true, false]}}),
             json!({"z": 1, "a": 2, "m": {"y": 1, "b": 2}}),
         ] {
