@@ -122,6 +122,30 @@ fn assert_complete(events: &[Seen], n: u32, websocket: bool) {
 }
 
 #[test]
+fn chunks_over_a_tls_socket() {
+    // wss: the upgrade and the frames inside dfx's own TLS connection.
+    let pki = dfx_sandbox::TestPki::generate().unwrap();
+    let sandbox = dfx_sandbox::Sandbox::start(dfx_sandbox::Config { tls: Some(pki.localhost.clone()), ..Default::default() })
+        .unwrap();
+    let client = Client::new(Some(&format!("https://localhost:{}", sandbox.addr().port()))).unwrap();
+    client.add_ca_pem(pki.ca_pem.as_bytes()).unwrap();
+    let license = License {
+        key: SANDBOX_LICENSE_KEY,
+        device_type_id: "LINUX",
+        name: "rust-stream-tls",
+        org_identifier: SANDBOX_ORG_IDENTIFIER,
+        version: "1",
+    };
+    blocking(client.organizations().register_license(&license)).unwrap();
+    blocking(client.users().login(SANDBOX_USER_EMAIL, SANDBOX_USER_PASSWORD, None)).unwrap();
+    let id = create(&client);
+    let (stream, rx) = open(&client, &id);
+    let events = run(&stream, &rx, 5);
+    assert_complete(&events, 5, true);
+    assert_eq!((stream.stats().connections, stream.stats().websocket), (1, true));
+}
+
+#[test]
 fn twenty_chunks_over_the_socket() {
     let sandbox = common::sandbox();
     let client = logged_in(&sandbox);

@@ -324,6 +324,63 @@ fn the_socket_url_keeps_the_base_path() {
     assert!(head.to_ascii_lowercase().contains("upgrade: websocket"), "{head}");
 }
 
+/// The upgrade request dfx sends, as the server reads it (up to its blank
+/// line), with the session's token or without one; the answer is a 404.
+fn upgrade_request(token: Option<&str>) -> String {
+    let (tx, rx) = mpsc::channel();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        rt.block_on(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut head = Vec::new();
+            while !head.ends_with(b"\r\n\r\n") {
+                let mut byte = [0u8];
+                if tcp.read(&mut byte).await.unwrap() == 0 {
+                    break;
+                }
+                head.push(byte[0]);
+            }
+            tx.send(String::from_utf8(head).unwrap()).unwrap();
+            let _ = tcp.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").await;
+        })
+    });
+    let client = Client::new(Some(&format!("http://{addr}"))).unwrap();
+    if let Some(token) = token {
+        client.session().set(SessionField::UserToken, token).unwrap();
+    }
+    let (_stream, _events) = open(&client, "m");
+    let head = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    // The key: 16 random bytes in base64; the rest is fixed.
+    let key = head.split("Sec-WebSocket-Key: ").nth(1).and_then(|k| k.split("\r\n").next()).unwrap().to_owned();
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(&key).unwrap().len(), 16, "{head}");
+    head.replace(&key, "KEY").replace(&addr.to_string(), "HOST")
+}
+
+#[test]
+fn the_upgrade_request_is_byte_for_byte_what_it_was() {
+    // The header names' case and order are tungstenite's (the five
+    // WebSocket headers first, then the others in the order its header map
+    // left them): what dfx has always sent, which servers have seen.
+    let ua = format!("user-agent: dfx/{}\r\n", dfx::VERSION);
+    assert_eq!(
+        upgrade_request(Some(TOKEN)),
+        format!(
+            "GET / HTTP/1.1\r\nHost: HOST\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: KEY\r\nauthorization: Bearer {TOKEN}\r\n\
+             {ua}Sec-WebSocket-Protocol: json\r\n\r\n"
+        )
+    );
+    assert_eq!(
+        upgrade_request(None),
+        format!(
+            "GET / HTTP/1.1\r\nHost: HOST\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+             Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: KEY\r\n{ua}Sec-WebSocket-Protocol: json\r\n\r\n"
+        )
+    );
+}
+
 #[test]
 fn sockets_dropped_while_idle_are_reopened_without_giving_up() {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -13,6 +13,7 @@
 mod body;
 mod call;
 mod json;
+mod packed;
 mod prepare;
 mod table;
 
@@ -160,15 +161,16 @@ impl Operation {
     }
 }
 
-/// Every operation, in `endpoints.json` order.
+/// Every operation, in `endpoints.json` order (`table.rs`, unpacked once).
 pub(crate) fn all() -> &'static [Operation] {
-    table::TABLE
+    static ALL: OnceLock<Box<[Operation]>> = OnceLock::new();
+    ALL.get_or_init(packed::unpack)
 }
 
 /// The operation named `name` (`group.method`), through a map built once.
 pub(crate) fn find(name: &str) -> Option<&'static Operation> {
     static INDEX: OnceLock<HashMap<&'static str, &'static Operation>> = OnceLock::new();
-    INDEX.get_or_init(|| table::TABLE.iter().map(|op| (op.name, op)).collect()).get(name).copied()
+    INDEX.get_or_init(|| all().iter().map(|op| (op.name, op)).collect()).get(name).copied()
 }
 
 /// The operation named `name`, which the typed calls know exists.

@@ -23,7 +23,9 @@ use super::Operation;
 use crate::session::TokenKind;
 use crate::transport::Method::{Delete as DELETE, Get as GET, Patch as PATCH, Post as POST};
 
-pub(super) static TABLE: &[Operation] = &[
+// A `const`: the library carries it packed (`packed.rs`), and rebuilds
+// these rows from that on first use.
+pub(super) const TABLE: &[Operation] = &[
     op("general.status", GET, "status", NONE, "100", &[]),
     op("general.listAcceptedMimeTypes", GET, "mimes", NONE, "101", &[]),
     op("general.listAvailableUserRoles", GET, "roles", DEVICE, "102", &[]),

@@ -74,7 +74,7 @@ impl Trust {
         }
         roots.roots.extend(self.system.iter().flatten().cloned());
         roots.roots.extend(self.added.iter().cloned());
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(provider());
         let verifier = Verifier::new(roots, &provider)?;
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -83,6 +83,29 @@ impl Trust {
             .with_custom_certificate_verifier(Arc::new(verifier))
             .with_no_client_auth();
         Ok(Arc::new(config))
+    }
+}
+
+/// ring's provider as rustls makes it (the same cipher suites, key
+/// exchange groups and signature algorithms: the same ClientHello), except
+/// that it loads no private keys. A dfx client never presents a
+/// certificate (`with_no_client_auth`), so rustls never asks; ring's
+/// default key provider would only link its RSA, ECDSA and Ed25519
+/// signing into the library.
+fn provider() -> CryptoProvider {
+    CryptoProvider { key_provider: &NoPrivateKeys, ..rustls::crypto::ring::default_provider() }
+}
+
+/// The key provider of a client without a certificate of its own.
+#[derive(Debug)]
+struct NoPrivateKeys;
+
+impl rustls::crypto::KeyProvider for NoPrivateKeys {
+    fn load_private_key(
+        &self,
+        _key: rustls::pki_types::PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn rustls::sign::SigningKey>, rustls::Error> {
+        Err(rustls::Error::General("dfx presents no client certificate".into()))
     }
 }
 
@@ -407,12 +430,27 @@ mod tests {
     }
 
     #[test]
+    fn the_provider_is_rings_without_private_keys() {
+        let ours = provider();
+        let ring = rustls::crypto::ring::default_provider();
+        let suites = |p: &CryptoProvider| p.cipher_suites.iter().map(|s| s.suite()).collect::<Vec<_>>();
+        let groups = |p: &CryptoProvider| p.kx_groups.iter().map(|g| g.name()).collect::<Vec<_>>();
+        let schemes = |p: &CryptoProvider| p.signature_verification_algorithms.supported_schemes();
+        assert_eq!(suites(&ours), suites(&ring));
+        assert_eq!(groups(&ours), groups(&ring));
+        assert_eq!(schemes(&ours), schemes(&ring));
+        assert_eq!(ours.fips(), ring.fips());
+        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(vec![0x30, 0x00].into());
+        assert!(ours.key_provider.load_private_key(key).is_err());
+    }
+
+    #[test]
     fn sources_decide_the_roots() {
         let pki = dfx_sandbox::TestPki::generate().unwrap();
         let builtin = Trust::default();
         assert!(builtin.client_config().is_ok());
         let none = builtin.with_sources(TrustSources { builtin: false, system: false }).unwrap();
-        let v = Verifier::new(rustls::RootCertStore::empty(), &Arc::new(rustls::crypto::ring::default_provider())).unwrap();
+        let v = Verifier::new(rustls::RootCertStore::empty(), &Arc::new(provider())).unwrap();
         assert!(v.webpki.is_none());
         assert!(none.client_config().is_ok(), "an empty trust still makes a config (that refuses every server)");
         let only_added = none.with_added(pem_cas(pki.ca_pem.as_bytes()).unwrap());
