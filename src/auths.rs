@@ -30,7 +30,7 @@ impl Auths<'_> {
         required("token", token)?;
         required("refresh_token", refresh_token)?;
         let data = json!({"Token": token, "RefreshToken": refresh_token});
-        self.client.call_row("auths.renew", json!({ "data": data })).await
+        self.client.call_row("auths.renew", crate::wire::data_params(data)).await
     }
 
     /// Renew the session's stored pair of `kind` and store the new one.
@@ -56,7 +56,7 @@ impl Auths<'_> {
         required("phone_number", phone_number)?;
         required("org_identifier", org_identifier)?;
         let data = json!({"PhoneNumber": phone_number, "Identifier": org_identifier});
-        self.client.call_row("auths.requestLoginCode", json!({ "data": data })).await
+        self.client.call_row("auths.requestLoginCode", crate::wire::data_params(data)).await
     }
 
     /// Ask the API to e-mail a password-reset link to `email`, for the
@@ -66,7 +66,7 @@ impl Auths<'_> {
         required("email", email)?;
         required("org_identifier", org_identifier)?;
         let data = json!({"Email": email, "Identifier": org_identifier});
-        self.client.call_row("auths.requestResetPasswordLink", json!({ "data": data })).await
+        self.client.call_row("auths.requestResetPasswordLink", crate::wire::data_params(data)).await
     }
 
     /// Send a password reset to a mobile phone (`PATCH auths/users/reset/mobile`,
@@ -94,7 +94,7 @@ impl Auths<'_> {
         required("token", token)?;
         required("refresh_token", refresh_token)?;
         let data = json!({"Token": token, "RefreshToken": refresh_token});
-        self.client.call_row("auths.generateToken", json!({ "data": data })).await
+        self.client.call_row("auths.generateToken", crate::wire::data_params(data)).await
     }
 
     /// An organization's SSO client credentials

@@ -59,7 +59,7 @@ impl Organizations<'_> {
             "Identifier": license.org_identifier,
             "Version": license.version,
         });
-        self.client.call_row("organizations.registerLicense", json!({ "data": data })).await
+        self.client.call_row("organizations.registerLicense", crate::wire::data_params(data)).await
     }
 
     /// Unregister the license (`DELETE organizations/licenses`, Action 706)
@@ -89,6 +89,6 @@ impl Organizations<'_> {
         if let Some(mfa_token) = mfa_token.filter(|s| !s.is_empty()) {
             data["MFAToken"] = mfa_token.into();
         }
-        self.client.call_row("organizations.login", json!({ "data": data })).await
+        self.client.call_row("organizations.login", crate::wire::data_params(data)).await
     }
 }

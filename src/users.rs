@@ -25,7 +25,7 @@ impl Users<'_> {
         if let Some(mfa_token) = mfa_token.filter(|s| !s.is_empty()) {
             data["MFAToken"] = mfa_token.into();
         }
-        self.client.call_row("users.login", json!({ "data": data })).await
+        self.client.call_row("users.login", crate::wire::data_params(data)).await
     }
 
     /// Log in with the code a `request_login_code` sent by SMS
@@ -42,6 +42,6 @@ impl Users<'_> {
         required("phone_number", phone_number)?;
         required("org_identifier", org_identifier)?;
         let data = json!({"LoginCode": login_code, "PhoneNumber": phone_number, "OrgKey": org_identifier});
-        self.client.call_row("users.loginWithPhoneCode", json!({ "data": data })).await
+        self.client.call_row("users.loginWithPhoneCode", crate::wire::data_params(data)).await
     }
 }
