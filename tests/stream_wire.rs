@@ -304,29 +304,15 @@ fn a_silent_server_is_given_up_on_after_five_sockets() {
 fn the_socket_url_keeps_the_base_path() {
     // A base URL with a path: the socket opens on that path, not on a
     // path missing its last character.
-    let (tx, rx) = mpsc::channel();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        rt.block_on(async move {
-            let (mut tcp, _) = listener.accept().await.unwrap();
-            let mut buf = vec![0u8; 4096];
-            let n = tcp.read(&mut buf).await.unwrap();
-            tx.send(String::from_utf8_lossy(&buf[..n]).into_owned()).unwrap();
-            let _ = tcp.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").await;
-        })
-    });
-    let client = Client::new(Some(&format!("http://{addr}/api/v2"))).unwrap();
-    let (_stream, _events) = open(&client, "m");
-    let head = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    let head = upgrade_request("/api/v2", None);
     assert!(head.starts_with("GET /api/v2 HTTP/1.1\r\n"), "{head}");
     assert!(head.to_ascii_lowercase().contains("upgrade: websocket"), "{head}");
 }
 
-/// The upgrade request dfx sends, as the server reads it (up to its blank
-/// line), with the session's token or without one; the answer is a 404.
-fn upgrade_request(token: Option<&str>) -> String {
+/// The upgrade request dfx sends for a client of base URL
+/// `http://HOST{base_path}`, as the server reads it (up to its blank line),
+/// with the session's token or without one; the answer is a 404.
+fn upgrade_request(base_path: &str, token: Option<&str>) -> String {
     let (tx, rx) = mpsc::channel();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
@@ -346,7 +332,7 @@ fn upgrade_request(token: Option<&str>) -> String {
             let _ = tcp.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").await;
         })
     });
-    let client = Client::new(Some(&format!("http://{addr}"))).unwrap();
+    let client = Client::new(Some(&format!("http://{addr}{base_path}"))).unwrap();
     if let Some(token) = token {
         client.session().set(SessionField::UserToken, token).unwrap();
     }
@@ -365,7 +351,7 @@ fn the_upgrade_request_is_byte_for_byte_what_it_was() {
     // left them): what dfx has always sent, which servers have seen.
     let ua = format!("user-agent: dfx/{}\r\n", dfx::VERSION);
     assert_eq!(
-        upgrade_request(Some(TOKEN)),
+        upgrade_request("", Some(TOKEN)),
         format!(
             "GET / HTTP/1.1\r\nHost: HOST\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
              Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: KEY\r\nauthorization: Bearer {TOKEN}\r\n\
@@ -373,7 +359,7 @@ fn the_upgrade_request_is_byte_for_byte_what_it_was() {
         )
     );
     assert_eq!(
-        upgrade_request(None),
+        upgrade_request("", None),
         format!(
             "GET / HTTP/1.1\r\nHost: HOST\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
              Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: KEY\r\n{ua}Sec-WebSocket-Protocol: json\r\n\r\n"
