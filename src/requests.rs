@@ -42,6 +42,11 @@ pub enum OnCancel {
 }
 
 impl OnCancel {
+    /// [`OnCancel::FinishIfSessionHolds`] for a renew of `token`'s pair.
+    pub(crate) fn renew_of(token: &str) -> OnCancel {
+        OnCancel::FinishIfSessionHolds(Zeroizing::new(token.to_owned()))
+    }
+
     /// Whether a call cancelled now is carried through in the background.
     fn finishes(&self, client: &Client) -> bool {
         match self {

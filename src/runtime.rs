@@ -297,10 +297,11 @@ where
         catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut Context::from_waker(&waker))))
     };
     match done {
-        Ok(Poll::Ready(())) => {}
-        // The task catches its own panics; this one came from tokio's
-        // machinery: let the runtime run it as it would any task.
-        Err(_) | Ok(Poll::Pending) => {
+        // Done, or panicked outside the call's own CatchPanic (dfx's
+        // bookkeeping): dropped, as tokio drops a task that panicked (its
+        // guards still count it finished). Never polled again.
+        Ok(Poll::Ready(())) | Err(_) => {}
+        Ok(Poll::Pending) => {
             let mut state = parked.state.lock().unwrap_or_else(|p| p.into_inner());
             if matches!(*state, Stage::Woken) {
                 *state = Stage::Spawned;

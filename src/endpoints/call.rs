@@ -53,7 +53,7 @@ impl Prepared {
     /// would keep the new pair); any other is aborted.
     pub(crate) fn on_cancel(&self) -> OnCancel {
         match (&self.renewing, self.op.effect) {
-            (Some((token, _)), _) => OnCancel::FinishIfSessionHolds(zeroize::Zeroizing::new(token.to_string())),
+            (Some((token, _)), _) => OnCancel::renew_of(token),
             (None, Some(_)) => OnCancel::Finish,
             (None, None) => OnCancel::Abort,
         }

@@ -83,7 +83,7 @@ pub unsafe extern "C" fn dfx_auth_renew_async(
         let refresh_token = required(refresh_token, "refresh_token")?;
         // Carried through when cancelled only if the session holds the pair
         // (its new pair would be stored); otherwise aborted at once.
-        let on_cancel = OnCancel::FinishIfSessionHolds(zeroize::Zeroizing::new(token.to_string()));
+        let on_cancel = OnCancel::renew_of(&token);
         spawn_call(client, on_cancel, callback, user_data, out_request_id, move |c| async move {
             c.auths().renew(&token, &refresh_token).await
         })

@@ -299,9 +299,6 @@ async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: Zeroizing<Vec<u8>>, 
 /// answer on this connection, which was read without reaching WouldBlock.
 /// Elsewhere it does nothing.
 async fn answer_pending(conn: &Conn) {
-    if !crate::runtime::polling_inline() {
-        return;
-    }
     let mut byte = [0u8; 1];
     std::future::poll_fn(|cx| {
         if !crate::runtime::polling_inline() {
