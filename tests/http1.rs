@@ -24,6 +24,9 @@ enum Reply {
     ThenCloseAfter(&'static [u8], u64),
     /// Wait `ms`, then send these bytes.
     Late(u64, &'static [u8]),
+    /// Send the first bytes, keep the connection; `ms` later send the
+    /// second, unasked (a server that should not, and does).
+    ThenStray(&'static [u8], u64, &'static [u8]),
 }
 
 struct Server {
@@ -125,6 +128,11 @@ fn serve(mut conn: TcpStream, script: &Mutex<VecDeque<Reply>>, requests: &Mutex<
             Reply::Late(ms, bytes) => {
                 thread::sleep(Duration::from_millis(ms));
                 let _ = conn.write_all(bytes);
+            }
+            Reply::ThenStray(bytes, ms, stray) => {
+                let _ = conn.write_all(bytes);
+                thread::sleep(Duration::from_millis(ms));
+                let _ = conn.write_all(stray);
             }
         }
     }
@@ -235,6 +243,42 @@ fn a_pooled_connection_the_server_closed_is_not_used() {
         assert!(r.is_ok(), "{path:?}: {r:?}");
         assert_eq!(server.connections(), 2, "{path:?}");
         assert_eq!(server.requests().len(), 2, "{path:?}: nothing was sent into the closed connection");
+    }
+}
+
+#[test]
+fn a_pooled_connection_the_server_wrote_to_is_not_used() {
+    // Bytes between answers (here a 408, as some servers send before they
+    // close an idle connection) mean the connection is not in a state to
+    // carry a request: the next call opens a new one. On the async path the
+    // runtime sees the bytes arrive; its pool then looks (issue 15).
+    for path in PATHS {
+        let server = Server::start();
+        server.script([Reply::ThenStray(OK_JSON, 50, b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")]);
+        let c = Caller::new(&server);
+        c.status(path).unwrap();
+        thread::sleep(Duration::from_millis(300));
+        let r = c.status(path);
+        assert_eq!(r.unwrap().body(), r#"{"Status":"OK"}"#, "{path:?}: the answer, not the stray bytes");
+        assert_eq!(server.connections(), 2, "{path:?}");
+        assert_eq!(server.requests().len(), 2, "{path:?}");
+    }
+}
+
+#[test]
+fn a_kept_connection_carries_the_next_calls() {
+    // The other side of the two tests above: a healthy kept connection is
+    // reused, call after call, on both paths.
+    for path in PATHS {
+        let server = Server::start();
+        let c = Caller::new(&server);
+        for _ in 0..5 {
+            c.status(path).unwrap();
+        }
+        thread::sleep(Duration::from_millis(100));
+        c.status(path).unwrap();
+        assert_eq!(server.connections(), 1, "{path:?}");
+        assert_eq!(server.requests().len(), 6, "{path:?}");
     }
 }
 

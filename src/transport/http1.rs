@@ -48,11 +48,23 @@ pub(crate) fn too_large() -> String {
 /// `content-length` (when there is a body, or for a body-less
 /// POST/PUT/PATCH).
 pub(crate) fn request(request: &Request<'_>, target: &str, host: &str) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::new());
+    write_request(&mut out, request, target, host);
+    out
+}
+
+/// [`request`] into `out`, which must be empty (a connection's request
+/// buffer, wiped after each write: the `_async` path reuses it instead of
+/// allocating ~1.4 KiB per call, issue 15). Room is made before anything
+/// is written, so a buffer that grows never leaves a copy of a token behind.
+pub(crate) fn write_request(out: &mut Vec<u8>, request: &Request<'_>, target: &str, host: &str) {
+    debug_assert!(out.is_empty(), "the request buffer was emptied after its last write");
+    out.clear();
     let (method, bearer) = (request.method.as_str(), request.bearer);
     let body = request.body.unwrap_or_default();
-    // Room for everything up front: growing would free an unwiped copy of the token.
     let room = 280 + method.len() + target.len() + host.len() + USER_AGENT_VALUE.len() + bearer.map_or(0, str::len) + body.len();
-    let mut out = Zeroizing::new(Vec::with_capacity(room));
+    out.reserve(room);
+    let capacity = out.capacity();
     let mut put = |parts: &[&[u8]]| parts.iter().for_each(|p| out.extend_from_slice(p));
     put(&[method.as_bytes(), b" ", target.as_bytes(), b" HTTP/1.1\r\nhost: ", host.as_bytes()]);
     put(&[b"\r\nuser-agent: ", USER_AGENT_VALUE.as_bytes()]);
@@ -64,25 +76,25 @@ pub(crate) fn request(request: &Request<'_>, target: &str, host: &str) -> Zeroiz
         put(&[b"x-nura-session: true\r\n"]);
     }
     if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH") {
-        put(&[b"content-length: ", &itoa_buf(body.len()), b"\r\n"]);
+        let mut digits = [0u8; 20];
+        put(&[b"content-length: ", decimal(body.len(), &mut digits), b"\r\n"]);
     }
     put(&[b"\r\n", body]);
-    debug_assert_eq!(out.capacity(), room, "the request buffer never grew");
-    out
+    debug_assert_eq!(out.capacity(), capacity, "the request buffer never grew");
 }
 
-/// `n` in decimal ASCII, without going through `fmt`.
-fn itoa_buf(mut n: usize) -> Vec<u8> {
-    let mut digits = Vec::with_capacity(20);
+/// `n` in decimal ASCII (in `digits`), without going through `fmt`.
+fn decimal(mut n: usize, digits: &mut [u8; 20]) -> &[u8] {
+    let mut at = digits.len();
     loop {
-        digits.push(b'0' + (n % 10) as u8);
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    digits.reverse();
-    digits
+    &digits[at..]
 }
 
 /// How the body after a response head is delimited.
@@ -506,8 +518,19 @@ mod tests {
         let long = "t".repeat(900);
         let r = request(&req(Method::Post, Some(&long), Some(&[b'x'; 5000]), true), "/auths/renew", &host);
         assert!(r.ends_with(&[b'x'; 5000]));
-        assert_eq!(itoa_buf(0), b"0");
-        assert_eq!(itoa_buf(1234567), b"1234567");
+        let mut digits = [0u8; 20];
+        for n in [0, 9, 10, 1234567, usize::MAX] {
+            assert_eq!(decimal(n, &mut digits), n.to_string().as_bytes());
+        }
+        // A connection's buffer: emptied after each write, reused for the
+        // next request (bigger, then smaller), the same bytes as a new one.
+        let mut reused = Vec::new();
+        for (token, body) in [(None, &b"{}"[..]), (Some(long.as_str()), &[b'y'; 3000][..]), (Some("t"), b"{}")] {
+            let r = req(Method::Post, token, Some(body), false);
+            write_request(&mut reused, &r, "/auths/renew", "h");
+            assert_eq!(reused, *request(&r, "/auths/renew", "h"));
+            reused.clear();
+        }
     }
 
     #[test]

@@ -90,6 +90,9 @@ impl AsyncWrite for Io {
 struct Conn {
     io: Io,
     buf: ReadBuf,
+    /// The request being written; wiped and emptied after each write (and
+    /// wiped when dropped mid-write), its room kept for the next request.
+    out: Zeroizing<Vec<u8>>,
 }
 
 struct Idle {
@@ -134,7 +137,7 @@ impl Pool {
                 std::mem::forget(idle);
                 continue;
             }
-            if idle.since.elapsed() < idle_limit && failure::still_open(idle.conn.io.tcp()) {
+            if idle.since.elapsed() < idle_limit && failure::still_open_watched(idle.conn.io.tcp()) {
                 return Some(idle.conn);
             }
         }
@@ -245,8 +248,7 @@ async fn send_here(ep: &Endpoint, pool: &Arc<Pool>, request: Request<'_>, timeou
         let mut target = ep.target(request.path);
         let mut redirects = redirect::Redirects::new(&ep.base);
         loop {
-            let bytes = http1::request(&request, &target, &ep.host_header);
-            let (head, raw) = exchange(ep, pool, bytes, &phase).await?;
+            let (head, raw) = exchange(ep, pool, &request, &target, &phase).await?;
             match redirects.next(&target, head.status, head.location.as_deref()).map_err(Error::Redirect)? {
                 Some(next) => target = next,
                 None => return Response::decode(head.status, raw),
@@ -263,23 +265,25 @@ async fn send_here(ep: &Endpoint, pool: &Arc<Pool>, request: Request<'_>, timeou
 }
 
 /// One request and its answer on a pooled or new connection.
-async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: Zeroizing<Vec<u8>>, phase: &AtomicU8) -> Result<Answer, Error> {
+async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: &Request<'_>, target: &str, phase: &AtomicU8) -> Result<Answer, Error> {
     let set = |p: Phase| phase.store(p as u8, Ordering::Relaxed);
     let mut conn = match pool.take(ep.idle_limit) {
         Some(conn) => conn,
         None => {
             set(Phase::Connect);
-            connect(ep).await?
+            // Boxed: connecting (lookup, TLS handshake, timers) is most of
+            // this future's size, and every call's task would carry it —
+            // 1.3 KiB of the ~3.3 KiB each `_async` renew allocated and
+            // moved (issue 15). A kept connection needs none of it.
+            Box::pin(connect(ep)).await?
         }
     };
     set(Phase::Send);
+    http1::write_request(&mut conn.out, request, target, &ep.host_header);
     crate::requests::note_request_leaving();
-    let sent = async { conn.io.write_all(&request).await?; conn.io.flush().await };
+    let sent = async { conn.io.write_all(&conn.out).await?; conn.io.flush().await };
     let sent = sent.await;
-    // Freed (wiped) where it was made: on the caller's thread after a first
-    // poll there (a buffer malloc'ed on one thread and freed on another is
-    // glibc's slow path: issue 15's profile at 64 in flight).
-    drop(request);
+    crate::secret::wipe_vec(&mut conn.out);
     if let Err(e) = sent {
         let failed = failure::io_failure(&e, Phase::Send);
         return early_answer(failed, read_answer(&mut conn, phase).await);
@@ -385,5 +389,5 @@ async fn connect(ep: &Endpoint) -> Result<Conn, Error> {
     } else {
         Io::Plain(tcp)
     };
-    Ok(Conn { io, buf: ReadBuf::new() })
+    Ok(Conn { io, buf: ReadBuf::new(), out: Zeroizing::new(Vec::new()) })
 }
