@@ -4,10 +4,21 @@
 use serde_json::{json, Map, Value};
 
 use crate::client::Client;
+use crate::endpoints::Prepared;
 use crate::error::Error;
 use crate::response::Response;
 use crate::session::TokenKind;
 use crate::wire::required;
+
+/// [`Auths::renew`]'s request, checked and built; its parameters are
+/// wiped and freed before this returns. `dfx_auth_renew_async` builds it on
+/// the calling thread, so the call's task holds only the request.
+pub(crate) fn prepare_renew(token: &str, refresh_token: &str) -> Result<Prepared, Error> {
+    required("token", token)?;
+    required("refresh_token", refresh_token)?;
+    let data = json!({"Token": token, "RefreshToken": refresh_token});
+    Prepared::typed("auths.renew", crate::wire::data_params(data))
+}
 
 /// The Auths calls of a [`Client`]: `client.auths().renew(..)`.
 pub struct Auths<'a> {
@@ -27,10 +38,8 @@ impl Auths<'_> {
     /// the error is [`Error::OutcomeUnknown`]: the pair may already be
     /// consumed; the session keeps the old pair. A renew is never retried.
     pub async fn renew(&self, token: &str, refresh_token: &str) -> Result<Response, Error> {
-        required("token", token)?;
-        required("refresh_token", refresh_token)?;
-        let data = json!({"Token": token, "RefreshToken": refresh_token});
-        self.client.call_row("auths.renew", crate::wire::data_params(data)).await
+        let prepared = prepare_renew(token, refresh_token)?;
+        self.client.send_prepared(prepared).await
     }
 
     /// Renew the session's stored pair of `kind` and store the new one.

@@ -47,6 +47,17 @@ impl fmt::Debug for Prepared {
 }
 
 impl Prepared {
+    /// A typed call's request: `params` built by its wrapper, only fields
+    /// the row knows. The parameters are wiped and freed here, before any
+    /// await: on the thread that made them (freed on dfx's thread instead,
+    /// each of their allocations was glibc's slow path, issue 15).
+    pub(crate) fn typed(operation: &str, mut params: Value) -> Result<Prepared, Error> {
+        let prepared = Prepared::for_row(super::row(operation), &params, Fields::Known);
+        crate::secret::wipe_json(&mut params);
+        drop(params);
+        prepared
+    }
+
     /// What a cancelled `_async` call of this operation does: one that
     /// changes the session is carried through, so its effect is stored —
     /// a renew only if the session holds the pair it spends (else nothing
@@ -81,10 +92,9 @@ impl Client {
 
     /// The typed calls: `params` built by a wrapper, only fields the row
     /// knows; the parameters are wiped once the request is built.
-    pub(crate) async fn call_row(&self, operation: &str, mut params: Value) -> Result<Response, Error> {
-        let prepared = Prepared::for_row(super::row(operation), &params, Fields::Known);
-        crate::secret::wipe_json(&mut params);
-        self.send_prepared(prepared?).await
+    pub(crate) async fn call_row(&self, operation: &str, params: Value) -> Result<Response, Error> {
+        let prepared = Prepared::typed(operation, params)?;
+        self.send_prepared(prepared).await
     }
 
     /// Send a prepared call; on success apply its row's session effect

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 
 use super::args;
-use super::callback::{optional, required, spawn_call, DfxCallback};
+use super::callback::{optional, required, required_str, spawn_call, DfxCallback};
 use super::client::DfxClient;
 use super::response::{run, DfxResponse};
 use super::boundary::Failure;
@@ -79,13 +79,16 @@ pub unsafe extern "C" fn dfx_auth_renew_async(
     ffi_status!({
         args::clear(out_request_id);
         let client = args::handle(client, "client")?;
-        let token = required(token, "token")?;
-        let refresh_token = required(refresh_token, "refresh_token")?;
+        let token = required_str(token, "token")?;
+        let refresh_token = required_str(refresh_token, "refresh_token")?;
+        // The request is built here, as dfx_call_async builds its own: the
+        // task carries it, not the arguments and their copies (issue 15).
+        let prepared = crate::auths::prepare_renew(token, refresh_token)?;
         // Carried through when cancelled only if the session holds the pair
         // (its new pair would be stored); otherwise aborted at once.
-        let on_cancel = OnCancel::renew_of(&token);
+        let on_cancel = prepared.on_cancel();
         spawn_call(client, on_cancel, callback, user_data, out_request_id, move |c| async move {
-            c.auths().renew(&token, &refresh_token).await
+            c.send_prepared(prepared).await
         })
     })
 }

@@ -83,11 +83,20 @@ impl SendPtr {
 /// # Safety
 /// As for [`args::string`].
 pub(crate) unsafe fn required(ptr: *const c_char, name: &str) -> Result<Zeroizing<String>, Failure> {
+    Ok(Zeroizing::new(required_str(ptr, name)?.to_owned()))
+}
+
+/// [`required`] without the copy, for a call whose request is built before
+/// it returns.
+///
+/// # Safety
+/// As for [`args::string`].
+pub(crate) unsafe fn required_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a str, Failure> {
     let text = args::string(ptr, name)?;
     if text.is_empty() {
         return Err(Failure::new(DFX_ERR_INVALID_ARGUMENT, format!("`{name}` must not be empty")));
     }
-    Ok(Zeroizing::new(text.to_owned()))
+    Ok(text)
 }
 
 /// Copy an optional string argument of an `_async` call (NULL is `None`).
