@@ -41,7 +41,7 @@ pub use error::{Cancel, Error, Refusal};
 pub use general::General;
 pub use measurement::{ChunkPosition, Event, Handler, MeasurementStream, StreamStats, MAX_CHUNK_BYTES, MAX_UNACKED};
 pub use organizations::{License, Organizations};
-pub use requests::{OnCancel, RequestId, MAX_CONCURRENT_REQUESTS};
+pub use requests::{OnCancel, RequestId, SharedToken, MAX_CONCURRENT_REQUESTS};
 pub use response::Response;
 pub use session::{Listener, Session, SessionField, SessionStore, TokenKind};
 pub use token::token_expiry;

@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use tokio::sync::oneshot;
-use zeroize::Zeroizing;
 
 use crate::client::Client;
 use crate::error::{Cancel, Error};
@@ -38,13 +37,36 @@ pub enum OnCancel {
     /// cancelled, the session holds the pair whose token this is (its new
     /// pair would be stored); else [`OnCancel::Abort`] — nothing would keep
     /// the new pair, so waiting for it protects nothing.
-    FinishIfSessionHolds(Zeroizing<String>),
+    FinishIfSessionHolds(SharedToken),
+}
+
+/// A token a call and its cancel rule share (one copy, not two: a queued
+/// renew holds its request already); wiped when the last holder drops it.
+/// Its `Debug` never shows the token.
+#[derive(Clone)]
+pub struct SharedToken(Arc<crate::secret::Zeroizing<String>>);
+
+impl SharedToken {
+    /// A copy of `token`, to share.
+    pub fn new(token: &str) -> SharedToken {
+        SharedToken(Arc::new(crate::secret::Zeroizing::new(token.to_owned())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SharedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedToken(..)")
+    }
 }
 
 impl OnCancel {
     /// [`OnCancel::FinishIfSessionHolds`] for a renew of `token`'s pair.
-    pub(crate) fn renew_of(token: &str) -> OnCancel {
-        OnCancel::FinishIfSessionHolds(Zeroizing::new(token.to_owned()))
+    pub(crate) fn renew_of(token: &SharedToken) -> OnCancel {
+        OnCancel::FinishIfSessionHolds(token.clone())
     }
 
     /// Whether a call cancelled now is carried through in the background.
@@ -52,7 +74,7 @@ impl OnCancel {
         match self {
             OnCancel::Abort => false,
             OnCancel::Finish => true,
-            OnCancel::FinishIfSessionHolds(token) => client.session().holds_token(token),
+            OnCancel::FinishIfSessionHolds(token) => client.session().holds_token(token.as_str()),
         }
     }
 }

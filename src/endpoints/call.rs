@@ -11,7 +11,7 @@ use super::prepare::Fields;
 use super::{Effect, Operation};
 use crate::client::{Bearer, Client};
 use crate::error::Error;
-use crate::requests::OnCancel;
+use crate::requests::{OnCancel, SharedToken};
 use crate::response::Response;
 use crate::secret::WipedBytes;
 use crate::session::{SessionField, TokenKind};
@@ -25,8 +25,9 @@ pub(crate) struct Prepared {
     pub(crate) body: Option<WipedBytes>,
     /// Send `x-nura-session: true`.
     pub(crate) session_header: bool,
-    /// For a renew: the pair it spends.
-    pub(crate) renewing: Option<(Zeroizing<String>, Zeroizing<String>)>,
+    /// For a renew: the pair it spends. The token is shared with the
+    /// call's cancel rule ([`OnCancel::renew_of`]), not copied for it.
+    pub(crate) renewing: Option<(SharedToken, Zeroizing<String>)>,
 }
 
 /// The bearer a prepared call sends.
@@ -111,7 +112,7 @@ impl Client {
             Token::UserElseDevice => Bearer::SessionUserElseDevice,
             Token::Explicit(token) => Bearer::Explicit(token),
             Token::Renewing => match &renewing {
-                Some((token, _)) => Bearer::Explicit(token),
+                Some((token, _)) => Bearer::Explicit(token.as_str()),
                 None => Bearer::None,
             },
         };
@@ -129,7 +130,7 @@ impl Client {
                     ));
                 };
                 if let Some((old_token, old_refresh)) = &renewing {
-                    session.pair_renewed((old_token, old_refresh), (token, refresh))?;
+                    session.pair_renewed((old_token.as_str(), old_refresh), (token, refresh))?;
                 }
                 Ok(response)
             }

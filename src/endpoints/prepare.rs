@@ -3,6 +3,7 @@
 //! sent (and, for `_async` calls, before the call is accepted).
 
 use serde_json::{Map, Value};
+use crate::requests::SharedToken;
 use crate::secret::Zeroizing;
 
 use super::body::encode;
@@ -123,15 +124,15 @@ impl Prepared {
 }
 
 /// The pair a renew spends: the body's `Token` and `RefreshToken`.
-fn renewed_pair(op: &Operation, args: &Map<String, Value>) -> Result<(Zeroizing<String>, Zeroizing<String>), Error> {
+fn renewed_pair(op: &Operation, args: &Map<String, Value>) -> Result<(SharedToken, Zeroizing<String>), Error> {
     let half = |field: &str| {
         let text = get(args, "data").and_then(Value::as_object).and_then(|d| get(d, field)).and_then(Value::as_str).unwrap_or_default();
         if text.is_empty() {
             return Err(bad(op, format!("`data.{field}` must not be empty")));
         }
-        Ok(Zeroizing::new(text.to_owned()))
+        Ok(text)
     };
-    Ok((half("Token")?, half("RefreshToken")?))
+    Ok((SharedToken::new(half("Token")?), Zeroizing::new(half("RefreshToken")?.to_owned())))
 }
 
 /// `map[key]` by a scan: the maps here hold a few keys, and a lookup in

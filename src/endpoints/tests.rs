@@ -145,8 +145,14 @@ fn bearers_follow_the_row() {
         "enableSession": true})).unwrap();
     assert!(p.session_header && matches!(p.on_cancel(), OnCancel::Finish), "a login is carried through");
     let renew = json!({"data": {"Token": "old", "RefreshToken": "r"}});
-    assert!(matches!(prepare("auths.renew", renew).unwrap().on_cancel(),
+    let p = prepare("auths.renew", renew).unwrap();
+    assert!(matches!(p.on_cancel(),
         OnCancel::FinishIfSessionHolds(t) if t.as_str() == "old"), "a renew only if the session holds its pair");
+    // The rule shares the request's copy of the token; neither shows it.
+    let OnCancel::FinishIfSessionHolds(t) = p.on_cancel() else { unreachable!() };
+    let request_copy = &p.renewing.as_ref().unwrap().0;
+    assert!(std::ptr::eq(t.as_str(), request_copy.as_str()), "one copy, shared");
+    assert!(!format!("{t:?} {request_copy:?}").contains("old"));
     assert!(matches!(prepare("general.status", Value::Null).unwrap().on_cancel(), OnCancel::Abort));
     let p = prepare("organizations.login", json!({"data": {"Email": "e", "Password": "p", "Identifier": "i"}}));
     assert!(!p.unwrap().session_header);
