@@ -232,6 +232,33 @@ pub(crate) fn still_open_watched<T>(_socket: &T) -> bool {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn a_peek_tells_idle_from_closed_and_from_bytes_waiting() {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (ours, wrote) = (TcpStream::connect(addr).unwrap(), TcpStream::connect(addr).unwrap());
+        let (theirs, _) = listener.accept().unwrap();
+        let (mut writer, _) = listener.accept().unwrap();
+        assert!(matches!(peek(&ours), Err(e) if e.kind() == io::ErrorKind::WouldBlock), "idle");
+        assert!(still_open(&ours));
+        writer.write_all(b"x").unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert_eq!(peek(&wrote).unwrap(), 1, "bytes waiting");
+        assert!(!still_open(&wrote));
+        drop(theirs);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        // errno is EAGAIN from an empty read elsewhere: a closed socket's 0
+        // must not be read as that.
+        let mut idle = TcpStream::connect(addr).unwrap();
+        idle.set_nonblocking(true).unwrap();
+        assert_eq!(idle.read(&mut [0u8; 1]).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        assert_eq!(peek(&ours).unwrap(), 0, "closed");
+        assert!(!still_open(&ours));
+    }
+
     #[test]
     fn a_refused_connection_names_the_address_it_tried() {
         let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
