@@ -230,39 +230,36 @@ fn answers_that_end_the_connection_are_not_reused() {
     }
 }
 
-#[test]
-fn a_pooled_connection_the_server_closed_is_not_used() {
+/// One keep-alive answer by `reply`, a pause, a second call: on both paths
+/// it goes on a new connection, and nothing was sent into the first.
+fn the_next_call_opens_a_new_connection(reply: Reply, why: &str) {
     for path in PATHS {
         let server = Server::start();
-        // Answers keep-alive, then closes the idle connection 50 ms later.
-        server.script([Reply::ThenCloseAfter(OK_JSON, 50)]);
+        server.script([reply.clone()]);
         let c = Caller::new(&server);
         c.status(path).unwrap();
         thread::sleep(Duration::from_millis(300));
         let r = c.status(path);
-        assert!(r.is_ok(), "{path:?}: {r:?}");
-        assert_eq!(server.connections(), 2, "{path:?}");
-        assert_eq!(server.requests().len(), 2, "{path:?}: nothing was sent into the closed connection");
+        assert_eq!(r.unwrap().body(), r#"{"Status":"OK"}"#, "{path:?}: {why}");
+        assert_eq!(server.connections(), 2, "{path:?}: {why}");
+        assert_eq!(server.requests().len(), 2, "{path:?}: {why}: nothing was sent into the first connection");
     }
+}
+
+#[test]
+fn a_pooled_connection_the_server_closed_is_not_used() {
+    // Answers keep-alive, then closes the idle connection 50 ms later.
+    the_next_call_opens_a_new_connection(Reply::ThenCloseAfter(OK_JSON, 50), "closed while idle");
 }
 
 #[test]
 fn a_pooled_connection_the_server_wrote_to_is_not_used() {
     // Bytes between answers (here a 408, as some servers send before they
     // close an idle connection) mean the connection is not in a state to
-    // carry a request: the next call opens a new one. On the async path the
-    // runtime sees the bytes arrive; its pool then looks (issue 15).
-    for path in PATHS {
-        let server = Server::start();
-        server.script([Reply::ThenStray(OK_JSON, 50, b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")]);
-        let c = Caller::new(&server);
-        c.status(path).unwrap();
-        thread::sleep(Duration::from_millis(300));
-        let r = c.status(path);
-        assert_eq!(r.unwrap().body(), r#"{"Status":"OK"}"#, "{path:?}: the answer, not the stray bytes");
-        assert_eq!(server.connections(), 2, "{path:?}");
-        assert_eq!(server.requests().len(), 2, "{path:?}");
-    }
+    // carry a request. On the async path the runtime sees the bytes
+    // arrive; its pool then looks (issue 15).
+    let stray = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n";
+    the_next_call_opens_a_new_connection(Reply::ThenStray(OK_JSON, 50, stray), "stray bytes while idle");
 }
 
 #[test]
