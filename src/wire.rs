@@ -11,6 +11,16 @@ pub(crate) fn required(name: &str, value: &str) -> Result<(), Error> {
     }
 }
 
+/// `{"data": data}`, the parameters of a call whose only argument is its
+/// body. `json!({ "data": data })` would copy `data` through serde's
+/// serializer (every token in it once more: issue 15's profile of a
+/// renew); this moves it.
+pub(crate) fn data_params(data: serde_json::Value) -> serde_json::Value {
+    let mut params = serde_json::Map::with_capacity(1);
+    params.insert("data".to_owned(), data);
+    serde_json::Value::Object(params)
+}
+
 /// Percent-encode one path segment: everything but RFC 3986's unreserved
 /// characters, so `/`, `?`, `#`, `%` in a value cannot change the URL's shape.
 #[cfg(test)]
@@ -47,14 +57,4 @@ mod tests {
         assert_eq!(path_segment("é"), "%C3%A9");
         assert_eq!(path_segment("+&=:@"), "%2B%26%3D%3A%40");
     }
-}
-
-/// `{"data": data}`, the parameters of a call whose only argument is its
-/// body. `json!({ "data": data })` would copy `data` through serde's
-/// serializer (every token in it once more: issue 15's profile of a
-/// renew); this moves it.
-pub(crate) fn data_params(data: serde_json::Value) -> serde_json::Value {
-    let mut params = serde_json::Map::with_capacity(1);
-    params.insert("data".to_owned(), data);
-    serde_json::Value::Object(params)
 }

@@ -55,7 +55,6 @@ impl Prepared {
     pub(crate) fn typed(operation: &str, mut params: Value) -> Result<Prepared, Error> {
         let prepared = Prepared::for_row(super::row(operation), &params, Fields::Known);
         crate::secret::wipe_json(&mut params);
-        drop(params);
         prepared
     }
 
