@@ -425,11 +425,14 @@ mod tests {
                  user-agent: {USER_AGENT_VALUE}\r\nSec-WebSocket-Protocol: json\r\n\r\n"
             )
         );
-        for bad in ["a\nb", "a\rb", "a\u{7f}", "\0"] {
+        for bad in ["a\nb", "a\rb", "a\u{7f}", "\0", "a\u{1f}b"] {
             assert!(matches!(upgrade_request(&base, "KEY", bad), Err(Error::InvalidArgument(_))), "{bad:?}");
         }
-        // Non-ASCII passes, as it did through `HeaderValue::from_str`.
-        assert!(upgrade_request(&base, "KEY", "é").is_ok());
+        // Non-ASCII passes, as it did through `HeaderValue::from_str`; so do
+        // the edges of the allowed range (space, `~`).
+        for good in ["é", "a b", "~"] {
+            assert!(upgrade_request(&base, "KEY", good).is_ok(), "{good:?}");
+        }
     }
 
     #[test]
