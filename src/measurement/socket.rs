@@ -100,6 +100,12 @@ fn accept_key(key: &str) -> String {
     BASE64.encode(ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, format!("{key}{GUID}").as_bytes()))
 }
 
+/// A byte an HTTP header value may not hold (as http's `HeaderValue`
+/// rules it): a control character other than tab.
+fn not_in_header_value(b: u8) -> bool {
+    (b < 0x20 && b != b'\t') || b == 0x7f
+}
+
 /// The upgrade request, byte for byte what tungstenite 0.30 wrote for the
 /// request dfx gave it: its five headers first, then the others in the
 /// order its header map had left them (lower case but the
@@ -107,7 +113,7 @@ fn accept_key(key: &str) -> String {
 fn upgrade_request(base: &Url, key: &str, token: &str) -> Result<Vec<u8>, Error> {
     // `Bearer {token}` must be a header value (as `HeaderValue::from_str`):
     // no control character but tab.
-    if token.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+    if token.bytes().any(not_in_header_value) {
         return Err(Error::InvalidArgument(
             "the session's token contains characters not allowed in an HTTP header".into(),
         ));
@@ -207,7 +213,7 @@ fn check_answer(buf: &[u8], accept: &str) -> Result<Option<usize>, Upgrade> {
         return Err(Upgrade::Invalid("HTTP version must be 1.1 or higher"));
     }
     // As http's HeaderValue and StatusCode take them.
-    if answer.headers.iter().any(|h| h.value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f)) {
+    if answer.headers.iter().any(|h| h.value.iter().copied().any(not_in_header_value)) {
         return Err(Upgrade::Other);
     }
     let status = answer.code.unwrap_or(0);
