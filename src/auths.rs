@@ -1,7 +1,7 @@
 //! The Auths endpoints of the token lifecycle: renew a pair, login codes,
 //! password resets, child tokens and SSO credentials.
 
-use serde_json::{json, Map, Value};
+use serde_json::json;
 
 use crate::client::Client;
 use crate::endpoints::Prepared;
@@ -10,14 +10,13 @@ use crate::response::Response;
 use crate::session::TokenKind;
 use crate::wire::required;
 
-/// [`Auths::renew`]'s request, checked and built; its parameters are
-/// wiped and freed before this returns. `dfx_auth_renew_async` builds it on
+/// [`Auths::renew`]'s request, checked and built straight from the two
+/// strings (no JSON value in between). `dfx_auth_renew_async` builds it on
 /// the calling thread, so the call's task holds only the request.
 pub(crate) fn prepare_renew(token: &str, refresh_token: &str) -> Result<Prepared, Error> {
     required("token", token)?;
     required("refresh_token", refresh_token)?;
-    let data = json!({"Token": token, "RefreshToken": refresh_token});
-    Prepared::typed("auths.renew", crate::wire::data_params(data))
+    Prepared::text_body("auths.renew", &[("Token", token), ("RefreshToken", refresh_token)])
 }
 
 /// The Auths calls of a [`Client`]: `client.auths().renew(..)`.
@@ -64,8 +63,8 @@ impl Auths<'_> {
     pub async fn request_login_code(&self, phone_number: &str, org_identifier: &str) -> Result<Response, Error> {
         required("phone_number", phone_number)?;
         required("org_identifier", org_identifier)?;
-        let data = json!({"PhoneNumber": phone_number, "Identifier": org_identifier});
-        self.client.call_row("auths.requestLoginCode", crate::wire::data_params(data)).await
+        let fields = [("PhoneNumber", phone_number), ("Identifier", org_identifier)];
+        self.client.call_text_body("auths.requestLoginCode", &fields).await
     }
 
     /// Ask the API to e-mail a password-reset link to `email`, for the
@@ -74,8 +73,8 @@ impl Auths<'_> {
     pub async fn request_reset_password_link(&self, email: &str, org_identifier: &str) -> Result<Response, Error> {
         required("email", email)?;
         required("org_identifier", org_identifier)?;
-        let data = json!({"Email": email, "Identifier": org_identifier});
-        self.client.call_row("auths.requestResetPasswordLink", crate::wire::data_params(data)).await
+        let fields = [("Email", email), ("Identifier", org_identifier)];
+        self.client.call_text_body("auths.requestResetPasswordLink", &fields).await
     }
 
     /// Send a password reset to a mobile phone (`PATCH auths/users/reset/mobile`,
@@ -87,13 +86,9 @@ impl Auths<'_> {
         if email.is_none() && phone_number.is_none() {
             return Err(Error::InvalidArgument("give `email`, `phone_number` or both".into()));
         }
-        let mut data = Map::new();
-        for (field, value) in [("Email", email), ("PhoneNumber", phone_number)] {
-            if let Some(value) = value {
-                data.insert(field.into(), value.into());
-            }
-        }
-        self.client.call_row("auths.sendResetMobile", json!({ "data": Value::Object(data) })).await
+        let given = [("Email", email), ("PhoneNumber", phone_number)];
+        let fields: Vec<(&str, &str)> = given.into_iter().filter_map(|(field, value)| Some((field, value?))).collect();
+        self.client.call_text_body("auths.sendResetMobile", &fields).await
     }
 
     /// Generate a child token from a live pair (`POST auths/generateToken`,
@@ -102,8 +97,8 @@ impl Auths<'_> {
     pub async fn generate_token(&self, token: &str, refresh_token: &str) -> Result<Response, Error> {
         required("token", token)?;
         required("refresh_token", refresh_token)?;
-        let data = json!({"Token": token, "RefreshToken": refresh_token});
-        self.client.call_row("auths.generateToken", crate::wire::data_params(data)).await
+        let fields = [("Token", token), ("RefreshToken", refresh_token)];
+        self.client.call_text_body("auths.generateToken", &fields).await
     }
 
     /// An organization's SSO client credentials

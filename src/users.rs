@@ -41,7 +41,7 @@ impl Users<'_> {
         required("login_code", login_code)?;
         required("phone_number", phone_number)?;
         required("org_identifier", org_identifier)?;
-        let data = json!({"LoginCode": login_code, "PhoneNumber": phone_number, "OrgKey": org_identifier});
-        self.client.call_row("users.loginWithPhoneCode", crate::wire::data_params(data)).await
+        let fields = [("LoginCode", login_code), ("PhoneNumber", phone_number), ("OrgKey", org_identifier)];
+        self.client.call_text_body("users.loginWithPhoneCode", &fields).await
     }
 }

@@ -19,6 +19,25 @@ pub(crate) fn encode(value: &Value) -> WipedBytes {
     WipedBytes(out)
 }
 
+/// A JSON object of text fields, `{"name":"value",...}` in the order
+/// given: the bytes [`encode`] makes of the same object, without building
+/// a JSON value first (the typed calls' text bodies, issue 15).
+pub(crate) fn encode_text_fields(fields: &[(&str, &str)]) -> WipedBytes {
+    let size = 2 + fields.iter().map(|(k, v)| string_size(k) + 1 + string_size(v) + 1).sum::<usize>();
+    let mut out = Vec::with_capacity(size);
+    out.push(b'{');
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(&mut out, key);
+        out.push(b':');
+        write_str(&mut out, value);
+    }
+    out.push(b'}');
+    WipedBytes(out)
+}
+
 /// An upper bound of the encoded size for ordinary text (each escaped
 /// byte counts 6, a number 40).
 fn size(value: &Value) -> usize {

@@ -97,6 +97,13 @@ impl Client {
         self.send_prepared(prepared).await
     }
 
+    /// The typed calls whose one argument is a `data` body of text fields
+    /// (see [`Prepared::text_body`]).
+    pub(crate) async fn call_text_body(&self, operation: &str, fields: &[(&str, &str)]) -> Result<Response, Error> {
+        let prepared = Prepared::text_body(operation, fields)?;
+        self.send_prepared(prepared).await
+    }
+
     /// Send a prepared call; on success apply its row's session effect
     /// (the listener runs before this returns).
     pub(crate) async fn send_prepared(&self, prepared: Prepared) -> Result<Response, Error> {

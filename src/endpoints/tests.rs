@@ -219,3 +219,100 @@ fn a_row_can_ask_for_one_of_its_optional_fields() {
     assert!(prepare("auths.sendResetMobile", json!({"data": {"PhoneNumber": "+1"}})).is_ok());
     assert!(prepare("auths.sendResetMobile", json!({"data": {"Email": "a@b.c"}})).is_ok());
 }
+
+/// What a prepared call sends and keeps, in words (Token and OnCancel have
+/// no equality; the bytes are compared as they are).
+fn request_of(p: &Prepared) -> String {
+    let bearer = match &p.bearer {
+        Token::None => "none".to_owned(),
+        Token::Session(kind) => format!("session {kind:?}"),
+        Token::UserElseDevice => "user else device".to_owned(),
+        Token::Explicit(t) => format!("explicit {}", t.as_str()),
+        Token::Renewing => "renewing".to_owned(),
+    };
+    let renewing = p.renewing.as_ref().map(|(t, r)| format!("{} / {}", t.as_str(), r.as_str()));
+    let on_cancel = match p.on_cancel() {
+        OnCancel::Abort => "abort".to_owned(),
+        OnCancel::Finish => "finish".to_owned(),
+        OnCancel::FinishIfSessionHolds(t) => format!("finish if the session holds {}", t.as_str()),
+    };
+    let body = p.body.as_ref().map(|b| String::from_utf8(b.0.clone()).unwrap());
+    format!(
+        "{} {} bearer={bearer} body={body:?} session_header={} renewing={renewing:?} on_cancel={on_cancel}",
+        p.op.name, p.target, p.session_header
+    )
+}
+
+/// The generic path's answer for the same fields: a `data` object of them,
+/// in their order.
+fn typed_text(operation: &str, fields: &[(&str, &str)]) -> Result<Prepared, Error> {
+    let data: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    Prepared::typed(operation, json!({ "data": data }))
+}
+
+fn outcome(prepared: Result<Prepared, Error>) -> String {
+    match prepared {
+        Ok(p) => request_of(&p),
+        Err(e) => format!("error: {e:?}"),
+    }
+}
+
+#[test]
+fn text_bodies_are_the_typed_requests_byte_for_byte() {
+    // The edges of the escaper's 16-byte steps, every escape and non-ASCII.
+    let long = format!("{}\"{}\\{}\u{1f}", "a".repeat(15), "b".repeat(16), "c".repeat(600));
+    let texts = [
+        "t", "", "ey.J0.k-_", "q\"b\\s/", "\u{0}\u{8}\u{c}\n\r\t\u{1f}\u{7f}", "é😀\u{2028}", long.as_str(),
+    ];
+    let shapes: [(&str, &[&str]); 6] = [
+        ("auths.renew", &["Token", "RefreshToken"]),
+        ("auths.generateToken", &["Token", "RefreshToken"]),
+        ("auths.requestLoginCode", &["PhoneNumber", "Identifier"]),
+        ("auths.requestResetPasswordLink", &["Email", "Identifier"]),
+        ("users.loginWithPhoneCode", &["LoginCode", "PhoneNumber", "OrgKey"]),
+        ("auths.sendResetMobile", &["Email", "PhoneNumber"]),
+    ];
+    let mut compared = 0;
+    for (operation, names) in shapes {
+        for (i, a) in texts.iter().enumerate() {
+            for b in &texts[i..] {
+                // Each field in turn takes `a`, the others `b`; then none.
+                for n in 0..=names.len() {
+                    let fields: Vec<(&str, &str)> =
+                        names.iter().enumerate().map(|(k, name)| (*name, if k == n { *a } else { *b })).collect();
+                    let direct = outcome(Prepared::text_body(operation, &fields));
+                    assert_eq!(direct, outcome(typed_text(operation, &fields)), "{operation} {fields:?}");
+                    compared += 1;
+                }
+            }
+        }
+        // Fewer fields than the row requires, or than it needs one of.
+        let direct = outcome(Prepared::text_body(operation, &[]));
+        assert!(direct.starts_with("error: InvalidArgument"), "{operation}: {direct}");
+        assert_eq!(direct, outcome(typed_text(operation, &[])), "{operation}");
+    }
+    assert!(compared > 500);
+    // A renew keeps its pair for the session and the cancel rule.
+    let renew = request_of(&Prepared::text_body("auths.renew", &[("Token", "t1"), ("RefreshToken", "r1")]).unwrap());
+    assert!(renew.contains("bearer=renewing") && renew.contains("renewing=Some(\"t1 / r1\")"), "{renew}");
+    assert!(renew.ends_with("on_cancel=finish if the session holds t1"), "{renew}");
+    assert!(renew.contains(r#"body=Some("{\"Token\":\"t1\",\"RefreshToken\":\"r1\"}")"#), "{renew}");
+}
+
+#[test]
+fn text_bodies_only_for_rows_that_take_them() {
+    let internal = |operation: &str, fields: &[(&str, &str)]| match Prepared::text_body(operation, fields) {
+        Err(Error::Internal(m)) => m,
+        other => panic!("{operation}: expected Internal, got {:?}", other.map(|p| request_of(&p))),
+    };
+    // A field the row lacks; one it types as a number.
+    let m = internal("auths.renew", &[("Token", "t"), ("RefreshToken", "r"), ("Tokn", "x")]);
+    assert_eq!(m, "auths.renew: the typed call sends a text field the table lacks: Tokn");
+    internal("auths.renew", &[("Token", "t"), ("RefreshToken", "r"), ("RefreshTokenExpiresIn", "9")]);
+    // Rows needing more than a body (a path value), or no body at all.
+    let m = internal("auths.getOrgClientCredentials", &[]);
+    assert_eq!(m, "auths.getOrgClientCredentials: its row does not take a body of text fields alone");
+    internal("general.status", &[]);
+    // An optional argument besides the body is fine (auths.renew's tokenType).
+    assert!(find("auths.renew").unwrap().params.iter().any(|p| p.kind == ParamIn::TokenType && !p.required));
+}
