@@ -2,6 +2,7 @@
 //! known by an id until its completion handler has returned, and can be
 //! cancelled. A client waits for all of them when it is closed.
 
+use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
@@ -82,14 +83,15 @@ impl OnCancel {
 tokio::task_local! {
     /// Set by the transport when a non-blocking call's request starts to
     /// leave, so a cancellation can say whether the server may have seen it.
-    static REQUEST_LEFT: Arc<AtomicBool>;
+    /// (Held by the call's own future: no allocation of its own.)
+    static REQUEST_LEFT: Cell<bool>;
 }
 
 /// Note that the current non-blocking call's request is being written.
 /// Outside a tracked call (blocking calls, Rust callers' own tasks) it
 /// does nothing.
 pub(crate) fn note_request_leaving() {
-    let _ = REQUEST_LEFT.try_with(|left| left.store(true, Ordering::Relaxed));
+    let _ = REQUEST_LEFT.try_with(|left| left.set(true));
 }
 
 /// A queued call: everything it needs, boxed once. It is called exactly
@@ -336,45 +338,49 @@ impl Client {
                 let wire = Wire(running.0.clone());
                 runtime::start(rt, async move {
                     let running = running;
-                    let result = {
-                        let wire = wire;
-                        if !matches!(cancel_rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
-                            // Cancelled before it started: nothing was sent.
-                            Err(Error::Cancelled(Cancel::BeforeSent))
-                        } else {
-                            let left = Arc::new(AtomicBool::new(false));
-                            let future = REQUEST_LEFT.scope(left.clone(), call(client.clone()));
-                            let mut call = CatchPanic(Box::pin(future));
-                            tokio::select! {
-                                biased;
-                                result = &mut call => result,
-                                _ = &mut cancel_rx => {
-                                    if on_cancel.finishes(&client) {
-                                        // Carry it through; keep the client open until done.
-                                        running.0.requests.running.fetch_add(1, Ordering::SeqCst);
-                                        let still = Running(running.0.clone());
-                                        tokio::spawn(async move {
-                                            let _ = call.await;
-                                            drop((wire, still));
-                                        });
-                                        Err(Error::Cancelled(Cancel::FinishingInBackground))
-                                    } else if left.load(Ordering::Relaxed) {
-                                        Err(Error::Cancelled(Cancel::AfterSent))
-                                    } else {
-                                        Err(Error::Cancelled(Cancel::BeforeSent))
-                                    }
+                    let mut wire = Some(wire);
+                    // Inside this task, not boxed apart: a call carried
+                    // through after a cancel goes on being polled here.
+                    let call = CatchPanic(REQUEST_LEFT.scope(Cell::new(false), call(client.clone())));
+                    let mut call = std::pin::pin!(call);
+                    let mut carry_on = false;
+                    let result = if !matches!(cancel_rx.try_recv(), Err(oneshot::error::TryRecvError::Empty)) {
+                        // Cancelled before it started: nothing was sent.
+                        Err(Error::Cancelled(Cancel::BeforeSent))
+                    } else {
+                        tokio::select! {
+                            biased;
+                            result = call.as_mut() => result,
+                            _ = &mut cancel_rx => {
+                                if on_cancel.finishes(&client) {
+                                    // Carried through below, after the completion.
+                                    carry_on = true;
+                                    Err(Error::Cancelled(Cancel::FinishingInBackground))
+                                } else if call.as_mut().inner().take_value().is_some_and(|left| left.get()) {
+                                    Err(Error::Cancelled(Cancel::AfterSent))
+                                } else {
+                                    Err(Error::Cancelled(Cancel::BeforeSent))
                                 }
                             }
                         }
-                        // `wire` (unless carried on) is given back here,
-                        // before the completion runs.
                     };
+                    // The place on the wire is given back before the
+                    // completion runs, unless the call is carried on.
+                    if !carry_on {
+                        drop(wire.take());
+                    }
                     running.0.requests.lock().calls.remove(&id);
                     // Completions run on dfx's threads, never inside the call
                     // that started this one (it may have failed at once).
                     runtime::to_runtime().await;
                     // A panicking handler must not skip the bookkeeping below.
                     let _ = catch_unwind(AssertUnwindSafe(move || complete(result)));
+                    if carry_on {
+                        // Its effect on the session is stored; the client
+                        // (`running`) stays open until it is done.
+                        let _ = call.await;
+                    }
+                    drop(wire);
                     drop(running);
                 });
             }
@@ -432,13 +438,22 @@ impl Client {
 
 /// A call's future whose panic becomes [`Error::Internal`], so its
 /// completion still runs exactly once.
-struct CatchPanic<F>(Pin<Box<F>>);
+struct CatchPanic<F>(F);
+
+impl<F> CatchPanic<F> {
+    fn inner(self: Pin<&mut Self>) -> Pin<&mut F> {
+        // SAFETY: structural pinning: the field is never moved out of a
+        // pinned CatchPanic (no method hands it out unpinned, no Drop).
+        unsafe { self.map_unchecked_mut(|c| &mut c.0) }
+    }
+}
 
 impl<T, F: Future<Output = Result<T, Error>>> Future for CatchPanic<F> {
     type Output = Result<T, Error>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match catch_unwind(AssertUnwindSafe(|| self.0.as_mut().poll(cx))) {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.inner();
+        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(poll) => poll,
             Err(_) => Poll::Ready(Err(Error::Internal("a panic was caught in a request".into()))),
         }

@@ -3,7 +3,7 @@
 use std::ffi::{c_char, c_void};
 
 use super::args;
-use super::callback::{optional, required, required_str, spawn_call, DfxCallback};
+use super::callback::{optional, required, required_str, spawn_call, spawn_prepared, DfxCallback};
 use super::client::DfxClient;
 use super::response::{run, DfxResponse};
 use super::boundary::Failure;
@@ -86,10 +86,7 @@ pub unsafe extern "C" fn dfx_auth_renew_async(
         let prepared = crate::auths::prepare_renew(token, refresh_token)?;
         // Carried through when cancelled only if the session holds the pair
         // (its new pair would be stored); otherwise aborted at once.
-        let on_cancel = prepared.on_cancel();
-        spawn_call(client, on_cancel, callback, user_data, out_request_id, move |c| async move {
-            c.send_prepared(prepared).await
-        })
+        spawn_prepared(client, prepared, callback, user_data, out_request_id)
     })
 }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::args;
 use super::boundary::Failure;
-use super::callback::{spawn_call, DfxCallback};
+use super::callback::{spawn_prepared, DfxCallback};
 use super::client::DfxClient;
 use super::response::{run, DfxResponse};
 use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT};
@@ -132,10 +132,7 @@ pub unsafe extern "C" fn dfx_call_async(
         args::clear(out_request_id);
         let client = args::handle(client, "client")?;
         let prepared = prepare(operation, params_json)?;
-        let on_cancel = prepared.on_cancel();
-        spawn_call(client, on_cancel, callback, user_data, out_request_id, move |c| async move {
-            c.send_prepared(prepared).await
-        })
+        spawn_prepared(client, prepared, callback, user_data, out_request_id)
     })
 }
 

@@ -15,6 +15,7 @@ use super::client::DfxClient;
 use super::response::{outcome, DfxResponse};
 use super::status::{DfxStatus, DFX_ERR_INVALID_ARGUMENT, DFX_ERR_NULL_ARGUMENT};
 use crate::client::Client;
+use crate::endpoints::Prepared;
 use crate::error::Error;
 use crate::requests::OnCancel;
 use crate::response::Response;
@@ -131,19 +132,45 @@ where
 {
     // Boxed, so the task machinery is compiled once, not once per call.
     let call: BoxedCall = Box::new(move |c| Box::pin(call(c)));
-    spawn_boxed(client, on_cancel, callback, user_data, out_request_id, call)
+    spawn_with(client, on_cancel, callback, user_data, out_request_id, call)
+}
+
+/// [`spawn_call`] for a call whose request is built ([`Prepared`]): its
+/// task carries the request and the sending inline, with no box for the
+/// call or its future (the other instance of the task machinery: the
+/// `_async` calls that build their request first, `dfx_call_async` and
+/// `dfx_auth_renew_async`; issue 15).
+///
+/// # Safety
+/// As for [`spawn_call`].
+pub(crate) unsafe fn spawn_prepared(
+    client: &DfxClient,
+    prepared: Prepared,
+    callback: DfxCallback,
+    user_data: *mut c_void,
+    out_request_id: *mut u64,
+) -> Result<(), Failure> {
+    // A session-changing call is carried through when cancelled (a renew
+    // only if the session holds the pair it spends); others are aborted.
+    let on_cancel = prepared.on_cancel();
+    let call = move |c: Client| async move { c.send_prepared(prepared).await };
+    spawn_with(client, on_cancel, callback, user_data, out_request_id, call)
 }
 
 type BoxedCall = Box<dyn FnOnce(Client) -> Pin<Box<dyn Future<Output = Result<Response, Error>> + Send>> + Send>;
 
-unsafe fn spawn_boxed(
+unsafe fn spawn_with<F, Fut>(
     client: &DfxClient,
     on_cancel: OnCancel,
     callback: DfxCallback,
     user_data: *mut c_void,
     out_request_id: *mut u64,
-    call: BoxedCall,
-) -> Result<(), Failure> {
+    call: F,
+) -> Result<(), Failure>
+where
+    F: FnOnce(Client) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Response, Error>> + Send + 'static,
+{
     let callback =
         callback.ok_or_else(|| Failure::new(DFX_ERR_NULL_ARGUMENT, "argument `callback` is NULL"))?;
     let user_data = SendPtr::new(user_data);
