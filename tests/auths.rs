@@ -261,6 +261,26 @@ fn redirects_stay_on_origin_and_keep_the_body() {
     sb.push_fault(Fault { count: 0, ..redirect(307, format!("{}/auths/users/code", sb.url())) });
     let e = dfx::blocking(c.auths().request_login_code("+1", "dfxdemo")).unwrap_err();
     assert!(matches!(e, Error::Redirect(_)), "{e:?}");
+
+    // A relative Location resolves against the target sent, on both paths
+    // (a new sandbox: the loop's fault above never runs out).
+    let sb = sandbox();
+    let c = client(&sb);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    for location in ["code", "../users/code", "/auths/users/code?a=b"] {
+        for on_runtime in [false, true] {
+            let before = sb.requests().len();
+            sb.push_fault(redirect(307, location.into()));
+            let auths = c.auths();
+            let call = auths.request_login_code("+1", "dfxdemo");
+            let r = if on_runtime { rt.block_on(call) } else { dfx::blocking(call) };
+            assert_eq!(r.unwrap().status(), 200, "{location}");
+            let reqs = sb.requests();
+            assert_eq!(reqs.len(), before + 2, "{location}");
+            let query = if location.contains('?') { Some("a=b") } else { None };
+            assert_eq!((reqs[before + 1].path.as_str(), reqs[before + 1].query.as_deref()), ("auths/users/code", query), "{location}");
+        }
+    }
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! with the rules every session change follows (listener before return,
 //! nothing stored on failure, a renew's lost answer is outcome-unknown).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde_json::Value;
@@ -19,8 +20,9 @@ use crate::session::{SessionField, TokenKind};
 /// A call checked against its row, its request built: ready to send.
 pub(crate) struct Prepared {
     pub(crate) op: &'static Operation,
-    /// The path with its values and query, encoded.
-    pub(crate) target: String,
+    /// The path with its values and query, encoded (the row's own path
+    /// when it has neither).
+    pub(crate) target: Cow<'static, str>,
     pub(crate) bearer: Token,
     pub(crate) body: Option<WipedBytes>,
     /// Send `x-nura-session: true`.

@@ -105,7 +105,7 @@ impl Prepared {
             _ => None,
         };
         let bearer = bearer(op, explicit, token_type, renewing.is_some());
-        Ok(Prepared { op, target, bearer, body, session_header, renewing })
+        Ok(Prepared { op, target: target.into(), bearer, body, session_header, renewing })
     }
 
     /// A typed call whose one argument is a `data` body of text fields
@@ -122,7 +122,8 @@ impl Prepared {
     pub(crate) fn text_body(operation: &str, fields: &[(&str, &str)]) -> Result<Prepared, Error> {
         let op = super::row(operation);
         let data = op.params.iter().find(|p| p.kind == ParamIn::Body && p.name == "data");
-        let Some(data) = data.filter(|data| !op.params.iter().any(|p| p.required && !std::ptr::eq(p, *data))) else {
+        let alone = |data: &&Param| !op.params.iter().any(|p| p.required && !std::ptr::eq(p, *data)) && !op.path.contains('{');
+        let Some(data) = data.filter(alone) else {
             return Err(Error::Internal(format!("{}: its row does not take a body of text fields alone", op.name)));
         };
         for (name, _) in fields {
@@ -138,8 +139,8 @@ impl Prepared {
             let names: Vec<String> = op.one_of.iter().map(|n| format!("`{n}`")).collect();
             return Err(bad(op, format!("`{}` needs at least one of {}", data.name, names.join(", "))));
         }
-        let mut target = String::with_capacity(op.path.len());
-        build_path(op, &Map::new(), &mut target);
+        // No path value, no query: the row's own path.
+        let target = op.path.into();
         let renewing = match op.effect {
             Some(Effect::Renew) => {
                 let half = |field: &str| given(field).filter(|v| !v.is_empty()).ok_or_else(|| empty_half(op, field));

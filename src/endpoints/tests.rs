@@ -83,7 +83,7 @@ fn paths_and_queries_are_encoded() {
     let p = prepare("measurements.list", json!({"data": {}})).unwrap();
     assert_eq!(p.target, "measurements", "no bare ?");
     let p = prepare("measurements.list", Value::Null).unwrap();
-    assert_eq!((p.target.as_str(), p.body.is_none()), ("measurements", true));
+    assert_eq!((&*p.target, p.body.is_none()), ("measurements", true));
     let p = prepare("licenses.listOrgLicenses", json!({"data": {"limit": "5", "offset": 10}})).unwrap();
     assert_eq!(p.target, "licenses/organization?Limit=5&Offset=10", "a string or a number for either");
     let p = prepare("studies.types", json!({"statusId": 3})).unwrap();

@@ -137,7 +137,7 @@ impl Call<'_> {
         let mut target = ep.target(request.path);
         let mut redirects = redirect::Redirects::new(&ep.base);
         loop {
-            let bytes = http1::request(&request, &target, &ep.host_header);
+            let bytes = http1::request(&request, &target.pieces(), &ep.host_header);
             let (head, raw) = self.exchange(&bytes)?;
             match redirects.next(&target, head.status, head.location.as_deref()).map_err(Error::Redirect)? {
                 Some(next) => target = next,

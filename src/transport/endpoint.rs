@@ -67,18 +67,15 @@ impl Endpoint {
     }
 
     /// The request target of an API path (no leading slash). Paths are
-    /// built by dfx with their variable parts percent-encoded, so this is a
-    /// plain concatenation; anything else goes through the URL parser.
-    pub(crate) fn target(&self, path: &str) -> String {
-        // Pushed, not format!ted: this runs for every call.
-        let mut target = String::with_capacity(self.prefix.len() + 1 + path.len());
-        target.push_str(&self.prefix);
-        target.push('/');
-        target.push_str(path);
-        if target.bytes().all(is_path_byte) {
-            return target;
+    /// built by dfx with their variable parts percent-encoded, so this is
+    /// the prefix, `/` and the path, written out as they are; anything else
+    /// goes through the URL parser.
+    pub(crate) fn target<'a>(&'a self, path: &'a str) -> Target<'a> {
+        if self.prefix.bytes().chain(path.bytes()).all(is_path_byte) {
+            return Target::Api { prefix: &self.prefix, path };
         }
-        self.base.join(&target).map(|u| u.path().to_owned()).unwrap_or(target)
+        let joined = [self.prefix.as_str(), "/", path].concat();
+        Target::Given(self.base.join(&joined).map(|u| u.path().to_owned()).unwrap_or(joined))
     }
 
     /// The name the server's certificate must carry.
@@ -88,6 +85,30 @@ impl Endpoint {
             None => rustls::pki_types::ServerName::try_from(self.host.clone())
                 .map_err(|e| Error::InvalidUrl(format!("not a valid TLS server name: {e}"))),
         }
+    }
+}
+
+/// A request target: an endpoint's path prefix, `/` and an API path, kept
+/// apart and written out piece by piece (joining them cost an allocation
+/// per call, issue 15), or a target given whole (by a redirect).
+#[derive(Debug)]
+pub(crate) enum Target<'a> {
+    Api { prefix: &'a str, path: &'a str },
+    Given(String),
+}
+
+impl Target<'_> {
+    /// The pieces that make the target, in order.
+    pub(crate) fn pieces(&self) -> [&str; 3] {
+        match self {
+            Target::Api { prefix, path } => [prefix, "/", path],
+            Target::Given(target) => [target, "", ""],
+        }
+    }
+
+    /// The target as one string.
+    pub(crate) fn joined(&self) -> String {
+        self.pieces().concat()
     }
 }
 
@@ -116,11 +137,13 @@ mod tests {
     fn host_header_and_targets() {
         let e = endpoint("https://api.example.com/prefix/");
         assert_eq!((e.host_header.as_str(), e.port, e.ip), ("api.example.com", 443, None));
-        assert_eq!(e.target("auths/renew"), "/prefix/auths/renew");
-        assert_eq!(e.target("a b"), "/prefix/a%20b");
+        assert!(matches!(e.target("auths/renew"), Target::Api { prefix: "/prefix", path: "auths/renew" }));
+        assert_eq!(e.target("auths/renew").joined(), "/prefix/auths/renew");
+        assert!(matches!(e.target("a b"), Target::Given(t) if t == "/prefix/a%20b"));
         let e = endpoint("http://[::1]:8080");
         assert_eq!((e.host_header.as_str(), e.host.as_str(), e.port), ("[::1]:8080", "::1", 8080));
         assert!(e.ip.is_some());
-        assert_eq!(e.target("status"), "/status");
+        assert_eq!(e.target("status").pieces(), ["", "/", "status"]);
+        assert_eq!(e.target("status").joined(), "/status");
     }
 }

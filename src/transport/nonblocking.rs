@@ -23,7 +23,7 @@ use tokio::net::TcpStream;
 use crate::secret::Zeroizing;
 
 use super::buffer::ReadBuf;
-use super::endpoint::Endpoint;
+use super::endpoint::{Endpoint, Target};
 use super::failure::{self, early_answer, NoSigPipe, Phase};
 use super::http1::{self, Answer, Reader};
 use super::lookup;
@@ -265,7 +265,7 @@ async fn send_here(ep: &Endpoint, pool: &Arc<Pool>, request: Request<'_>, timeou
 }
 
 /// One request and its answer on a pooled or new connection.
-async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: &Request<'_>, target: &str, phase: &AtomicU8) -> Result<Answer, Error> {
+async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: &Request<'_>, target: &Target<'_>, phase: &AtomicU8) -> Result<Answer, Error> {
     let set = |p: Phase| phase.store(p as u8, Ordering::Relaxed);
     let mut conn = match pool.take(ep.idle_limit) {
         Some(conn) => conn,
@@ -279,7 +279,7 @@ async fn exchange(ep: &Endpoint, pool: &Arc<Pool>, request: &Request<'_>, target
         }
     };
     set(Phase::Send);
-    http1::write_request(&mut conn.out, request, target, &ep.host_header);
+    http1::write_request(&mut conn.out, request, &target.pieces(), &ep.host_header);
     crate::requests::note_request_leaving();
     let sent = async { conn.io.write_all(&conn.out).await?; conn.io.flush().await };
     let sent = sent.await;

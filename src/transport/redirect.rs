@@ -5,6 +5,8 @@
 
 use url::Url;
 
+use super::endpoint::Target;
+
 /// Most redirects followed in one call.
 pub(crate) const MAX_REDIRECTS: usize = 5;
 
@@ -43,14 +45,14 @@ impl<'a> Redirects<'a> {
     /// After an answer to `target` with `status` and `location`: the next
     /// request target when the redirect is followed, `None` when the answer
     /// is the call's answer, `Err` when the redirect is refused.
-    pub(crate) fn next(&mut self, target: &str, status: u16, location: Option<&str>) -> Result<Option<String>, String> {
+    pub(crate) fn next(&mut self, target: &Target<'_>, status: u16, location: Option<&str>) -> Result<Option<Target<'static>>, String> {
         let Some(location) = location.filter(|_| is_redirect(status)) else {
             return Ok(None);
         };
         let base = self.base;
         let current = self.current.get_or_insert_with(|| {
             let mut u = base.clone();
-            u.set_path(target);
+            u.set_path(&target.joined());
             u
         });
         // A Location that does not parse leaves the answer as it is.
@@ -64,6 +66,6 @@ impl<'a> Redirects<'a> {
             None => next.path().to_owned(),
         };
         self.current = Some(next);
-        Ok(Some(target))
+        Ok(Some(Target::Given(target)))
     }
 }
