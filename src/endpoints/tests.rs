@@ -316,3 +316,17 @@ fn text_bodies_only_for_rows_that_take_them() {
     // An optional argument besides the body is fine (auths.renew's tokenType).
     assert!(find("auths.renew").unwrap().params.iter().any(|p| p.kind == ParamIn::TokenType && !p.required));
 }
+
+#[test]
+fn text_bodies_refuse_rows_whose_data_is_query_options() {
+    let no_path_value = |op: &&super::Operation| !op.path.contains('{');
+    // `data` holding query options (a GET's), nothing required.
+    let query = all().iter().filter(no_path_value).find(|op| {
+        op.params.iter().any(|p| p.name == "data" && p.kind == ParamIn::Query)
+            && !op.params.iter().any(|p| p.required || p.kind == ParamIn::Body)
+    });
+    let query = query.expect("a row whose `data` is its query options");
+    assert!(matches!(Prepared::text_body(query.name, &[]), Err(Error::Internal(_))), "{}", query.name);
+    // (No row needs a body and another argument without a path value: a
+    // row with one has both checks refuse it.)
+}
