@@ -304,10 +304,11 @@ mod tests {
     }
 
     /// What a client makes of `answer` (`{ACCEPT}` replaced by the right
-    /// `Sec-WebSocket-Accept` for its key), sent in pieces of `piece`
-    /// bytes: the server's view of the request, and the outcome (the first
+    /// `Sec-WebSocket-Accept` for its key), sent as its first `first` bytes
+    /// (none when 0) and then in pieces of `piece` bytes, each read on its
+    /// own: the server's view of the request, and the outcome (the first
     /// message on the socket when it opened).
-    async fn against(answer: &[u8], piece: usize, dfx: bool) -> (String, Result<String, String>) {
+    async fn against(answer: &[u8], first: usize, piece: usize, dfx: bool) -> (String, Result<String, String>) {
         let (client, mut server) = tokio::io::duplex(1 << 20);
         let answer = answer.to_vec();
         let server = tokio::spawn(async move {
@@ -326,7 +327,8 @@ mod tests {
                 Some(at) => [&answer[..at], accept.as_bytes(), &answer[at + 8..]].concat(),
                 None => answer,
             };
-            for chunk in answer.chunks(piece) {
+            let (lead, tail) = answer.split_at(first.min(answer.len()));
+            for chunk in std::iter::once(lead).filter(|l| !l.is_empty()).chain(tail.chunks(piece)) {
                 if server.write_all(chunk).await.is_err() {
                     break;
                 }
@@ -385,6 +387,7 @@ mod tests {
             [&b"HTTP/1.1 101 OK\r\nUpgrade: websocket\xff\r\n"[..], &OK.as_bytes()[34..]].concat(),
             OK.replace("HTTP/1.1", "HTTP/1.0").into(),
             OK.replace("101 Switching Protocols", "099 Nope").into(),
+            b"HTTP/1.1 100 Continue\r\n\r\n".to_vec(),
             b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy".to_vec(),
             b"HTTP/1.0 503 Service Unavailable\r\n\r\n".to_vec(),
             b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".to_vec(),
@@ -399,13 +402,43 @@ mod tests {
             // One byte per read trips the read-count limits of tungstenite's
             // AttackCheck (more than 64 reads, under 128 bytes a read).
             for piece in [1 << 20, 7, 1] {
-                let theirs = against(answer, piece, false).await;
-                let ours = against(answer, piece, true).await;
+                let theirs = against(answer, 0, piece, false).await;
+                let ours = against(answer, 0, piece, true).await;
                 assert_eq!(ours, theirs, "{:?} in pieces of {piece}", String::from_utf8_lossy(answer));
             }
         }
+        // The attack limits at their edges, as tungstenite draws them, on
+        // valid heads padded to `total` bytes (the accept key that replaces
+        // {ACCEPT} is 20 bytes longer), each read on its own:
+        let padded = |total: usize| {
+            let padding = total - (OK.len() + 20) - "X-A: \r\n".len();
+            OK.replacen("\r\n", &format!("\r\nX-A: {}\r\n", "b".repeat(padding)), 1)
+        };
+        let cases = [
+            // more than 64 reads of under 128 bytes each: 64 reads pass, 65
+            // do not (a 1,000-byte head: its last 63 or 64 bytes one a read);
+            (1_000, 1_000 - 63, 1, true),
+            (1_000, 1_000 - 64, 1, false),
+            // 65 reads of 128 bytes exactly pass; one byte fewer does not;
+            (65 * 128, 0, 128, true),
+            (65 * 128 - 1, 0, 128, false),
+            // 512 reads of 128 bytes, 65,536 in all, pass (the 512-read limit
+            // acts only there); one byte more, or more in all, do not.
+            (65_536, 0, 128, true),
+            (65_537, 0, 128, false),
+            (65_536, 0, 4096, true),
+            (65_537, 0, 4096, false),
+        ];
+        for (total, first, piece, opens) in cases {
+            let head = padded(total);
+            assert_eq!(head.len() + 20, total);
+            let theirs = against(head.as_bytes(), first, piece, false).await;
+            let ours = against(head.as_bytes(), first, piece, true).await;
+            assert_eq!(ours, theirs, "a head of {total} bytes, {first} then pieces of {piece}");
+            assert_eq!(ours.1.is_ok(), opens, "a head of {total} bytes, {first} then pieces of {piece}: {:?}", ours.1);
+        }
         // And it did connect, and read the frame that came with the head.
-        let (request, outcome) = against(&with_frame, 1 << 20, true).await;
+        let (request, outcome) = against(&with_frame, 0, 1 << 20, true).await;
         assert!(outcome.unwrap().contains("hi"));
         assert!(request.starts_with("GET /v2 HTTP/1.1\r\nHost: api.example.com:8080\r\n"), "{request}");
     }
