@@ -442,6 +442,9 @@ mod tests {
         assert_eq!(ours.fips(), ring.fips());
         let key = rustls::pki_types::PrivateKeyDer::Pkcs8(vec![0x30, 0x00].into());
         assert!(ours.key_provider.load_private_key(key).is_err());
+        // Not ring's key provider, which would refuse that key too but links
+        // its signing code in.
+        assert_eq!(format!("{:?}", ours.key_provider), "NoPrivateKeys");
     }
 
     #[test]
