@@ -53,6 +53,7 @@ impl SharedToken {
         SharedToken(Arc::new(crate::secret::Zeroizing::new(token.to_owned())))
     }
 
+    /// The token, for comparing with the session's pair.
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -9,7 +9,7 @@ use crate::secret::Zeroizing;
 use super::body::encode;
 use super::call::{Prepared, Token};
 use super::json::type_name;
-use super::{BearerKind, Effect, JsonType, Operation, Param, ParamIn};
+use super::{BearerKind, Effect, Field, JsonType, Operation, Param, ParamIn};
 use crate::error::Error;
 use crate::session::TokenKind;
 use crate::wire::push_encoded;
@@ -133,19 +133,13 @@ impl Prepared {
         }
         let given = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, value)| *value);
         if let Some(field) = data.fields.iter().find(|f| f.required && given(f.name).is_none()) {
-            return Err(bad(op, format!("`{}` is missing its required field `{}`", data.name, field.name)));
+            return Err(missing_field(op, data, field));
         }
-        if !op.one_of.is_empty() && !op.one_of.iter().any(|name| given(name).is_some_and(|v| !v.is_empty())) {
-            let names: Vec<String> = op.one_of.iter().map(|n| format!("`{n}`")).collect();
-            return Err(bad(op, format!("`{}` needs at least one of {}", data.name, names.join(", "))));
-        }
+        one_of_given(op, data, |name| given(name).is_some_and(|v| !v.is_empty()))?;
         // No path value, no query: the row's own path.
         let target = op.path.into();
         let renewing = match op.effect {
-            Some(Effect::Renew) => {
-                let half = |field: &str| given(field).filter(|v| !v.is_empty()).ok_or_else(|| empty_half(op, field));
-                Some((SharedToken::new(half("Token")?), Zeroizing::new(half("RefreshToken")?.to_owned())))
-            }
+            Some(Effect::Renew) => Some(spent_pair(op, given)?),
             _ => None,
         };
         let bearer = bearer(op, None, None, renewing.is_some());
@@ -172,19 +166,15 @@ fn bearer(op: &Operation, explicit: Option<Zeroizing<String>>, token_type: Optio
     }
 }
 
-fn empty_half(op: &Operation, field: &str) -> Error {
-    bad(op, format!("`data.{field}` must not be empty"))
-}
-
 /// The pair a renew spends: the body's `Token` and `RefreshToken`.
 fn renewed_pair(op: &Operation, args: &Map<String, Value>) -> Result<(SharedToken, Zeroizing<String>), Error> {
-    let half = |field: &str| {
-        let text = get(args, "data").and_then(Value::as_object).and_then(|d| get(d, field)).and_then(Value::as_str).unwrap_or_default();
-        if text.is_empty() {
-            return Err(empty_half(op, field));
-        }
-        Ok(text)
-    };
+    spent_pair(op, |field| get(args, "data").and_then(Value::as_object).and_then(|d| get(d, field)).and_then(Value::as_str))
+}
+
+/// The pair a renew spends, its halves read by `field`: neither may be
+/// missing or empty.
+fn spent_pair<'a>(op: &Operation, field: impl Fn(&str) -> Option<&'a str>) -> Result<(SharedToken, Zeroizing<String>), Error> {
+    let half = |name: &str| field(name).filter(|text| !text.is_empty()).ok_or_else(|| bad(op, format!("`data.{name}` must not be empty")));
     Ok((SharedToken::new(half("Token")?), Zeroizing::new(half("RefreshToken")?.to_owned())))
 }
 
@@ -277,7 +267,7 @@ fn check_fields(op: &Operation, p: &Param, value: &Value, fields: Fields) -> Res
         match get(object, field.name) {
             None => {
                 if field.required {
-                    return Err(bad(op, format!("`{}` is missing its required field `{}`", p.name, field.name)));
+                    return Err(missing_field(op, p, field));
                 }
             }
             Some(Value::Null) => {
@@ -290,16 +280,26 @@ fn check_fields(op: &Operation, p: &Param, value: &Value, fields: Fields) -> Res
         }
     }
     let given = |name: &&str| get(object, name).is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
-    if !op.one_of.is_empty() && !op.one_of.iter().any(given) {
-        let names: Vec<String> = op.one_of.iter().map(|n| format!("`{n}`")).collect();
-        return Err(bad(op, format!("`{}` needs at least one of {}", p.name, names.join(", "))));
-    }
+    one_of_given(op, p, given)?;
     if fields == Fields::Known {
         if let Some(key) = object.keys().find(|k| !p.fields.iter().any(|f| f.name == k.as_str())) {
             return Err(Error::Internal(format!("{}: the typed call sends a field the table lacks: {key}", op.name)));
         }
     }
     Ok(())
+}
+
+fn missing_field(op: &Operation, p: &Param, field: &Field) -> Error {
+    bad(op, format!("`{}` is missing its required field `{}`", p.name, field.name))
+}
+
+/// A row's `one_of` rule: at least one of those body fields given.
+fn one_of_given(op: &Operation, p: &Param, given: impl Fn(&&str) -> bool) -> Result<(), Error> {
+    if op.one_of.is_empty() || op.one_of.iter().any(given) {
+        return Ok(());
+    }
+    let names: Vec<String> = op.one_of.iter().map(|n| format!("`{n}`")).collect();
+    Err(bad(op, format!("`{}` needs at least one of {}", p.name, names.join(", "))))
 }
 
 fn check_type(op: &Operation, name: &dyn std::fmt::Display, ty: JsonType, value: &Value) -> Result<(), Error> {
