@@ -11,14 +11,16 @@ failures=()
 suite() {
     local name=$1
     shift
+    local start=$SECONDS
     echo
     echo "=== $name"
     if "$@"; then
         passed=$((passed + 1))
+        echo "=== $name: ok ($((SECONDS - start)) s)"
     else
         failed=$((failed + 1))
         failures+=("$name")
-        echo "=== $name: FAILED"
+        echo "=== $name: FAILED ($((SECONDS - start)) s)"
     fi
 }
 
@@ -82,5 +84,9 @@ suite "install: out-of-tree CMake build, dfx::dfx and dfx::dfx_static" $pkg cmak
 
 echo
 for f in "${failures[@]}"; do echo "failed suite: $f"; done
-echo "suites: $passed passed, $failed failed"
+# What the run left on disk: a disk that filled up fails suites in ways
+# that look like anything but that.
+du -sh target build 2>/dev/null || true
+df -h . 2>/dev/null | tail -n 1 || true
+echo "suites: $passed passed, $failed failed (${SECONDS} s)"
 [ "$failed" -eq 0 ]
